@@ -1,0 +1,56 @@
+"""What every benchmark shares: its command line, the README table it owns, the machine it ran on."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import sys
+from pathlib import Path
+
+import torch
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+
+
+def parser(description: str) -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(description=description)
+    p.add_argument("--json", action="store_true", help="print the figures as one JSON object")
+    p.add_argument("--no-readme", action="store_true", help="do not rewrite the README table")
+    p.add_argument("--threads", type=int, default=None, help="torch threads (default: all cores)")
+    return p
+
+
+def setup(args: argparse.Namespace) -> None:
+    if args.threads:
+        torch.set_num_threads(args.threads)
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    return f"{os.cpu_count()} CPU cores ({cpu}), torch {torch.__version__}, {torch.get_num_threads()} threads"
+
+
+def markdown_table(header: list[str], rows: list[list[object]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def publish(name: str, figures: dict, table: str, args: argparse.Namespace) -> None:
+    """Print the figures (JSON or the table) and put the table in the README between its markers."""
+    command = "python " + " ".join([f"benchmarks/{Path(sys.argv[0]).name}", *sys.argv[1:]]).replace(" --json", "")
+    block = f"{table}\n\n<sub>`{command}` on {machine()}.</sub>"
+    if args.json:
+        print(json.dumps(figures))
+    else:
+        print(block)
+    if not args.no_readme:
+        start, end = f"<!-- {name}:start -->", f"<!-- {name}:end -->"
+        text = README.read_text()
+        pattern = re.compile(re.escape(start) + ".*?" + re.escape(end), re.S)
+        if not pattern.search(text):
+            raise SystemExit(f"README.md has no {start} ... {end} block for this benchmark")
+        README.write_text(pattern.sub(lambda _: f"{start}\n{block}\n{end}", text))
