@@ -47,3 +47,44 @@ def pair_grid(batch: PairBatch, columns: int = 4, title: str | None = None) -> F
         fig.suptitle(title, fontsize=11)
     fig.tight_layout()
     return fig
+
+
+def training_curves(records: list[dict], title: str | None = None) -> Figure:
+    """Training loss and validation F1 against pairs seen, from ``metrics.jsonl`` records."""
+    plt = _pyplot()
+    pairs = [r["pairs"] for r in records]
+    fig, (left, right) = plt.subplots(1, 2, figsize=(9, 3.4))
+    left.plot(pairs, [r["loss"] for r in records], marker="o", ms=3, color="#0969da")
+    left.set_yscale("log")
+    left.set_xlabel("training pairs seen")
+    left.set_title("training loss (BCE, last batch)", fontsize=10)
+    left.grid(alpha=0.3)
+    right.plot(pairs, [r["val_f1"] for r in records], marker="o", ms=3, color="#1a7f37", label="F1")
+    right.plot(pairs, [r["val_roc_auc"] for r in records], ls="--", color="#8250df", label="ROC-AUC")
+    right.set_ylim(min(0.5, *(r["val_f1"] for r in records)), 1.005)
+    right.set_xlabel("training pairs seen")
+    right.set_title("validation (fixed pairs)", fontsize=10)
+    right.legend(loc="lower right")
+    right.grid(alpha=0.3)
+    if title:
+        fig.suptitle(title, fontsize=11)
+    fig.tight_layout()
+    return fig
+
+
+def confusion_matrices(results: dict[str, dict]) -> Figure:
+    """One 2×2 confusion matrix per test set (rows: truth, columns: prediction)."""
+    plt = _pyplot()
+    fig, axes = plt.subplots(1, len(results), figsize=(2.9 * len(results), 3.0), squeeze=False)
+    for ax, (name, m) in zip(axes[0], results.items(), strict=True):
+        grid = np.array([[m["tn"], m["fp"]], [m["fn"], m["tp"]]])
+        ax.imshow(grid, cmap="Blues")
+        for (i, j), v in np.ndenumerate(grid):
+            ax.text(j, i, str(v), ha="center", va="center", color="white" if v > grid.max() / 2 else "black")
+        ax.set_xticks([0, 1], ["different", "same"])
+        ax.set_yticks([0, 1], ["different", "same"])
+        ax.set_xlabel("predicted")
+        ax.set_ylabel("true")
+        ax.set_title(f"{name}: F1 {m['f1']:.4f}", fontsize=10)
+    fig.tight_layout()
+    return fig

@@ -1,0 +1,188 @@
+"""Turning whatever a user has into the model's input, safely.
+
+A picture may arrive as a path, bytes, a PIL image or a numpy array; in RGB,
+RGBA, greyscale, palette, CMYK or 16-bit; of any size. :func:`load_image`
+turns it into a float RGB array in [0, 1] (transparency composited on white)
+or raises :class:`ImageError` (a ``ValueError``) with a message a person can
+act on. :func:`frame` then crops a square around what is drawn and shrinks it
+by area averaging, so a thin stroke on a large canvas survives the resize.
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from PIL import Image, ImageFile, UnidentifiedImageError
+
+__all__ = ["ImageError", "MAX_PIXELS", "load_image", "frame", "Framing", "FILL"]
+
+MAX_PIXELS = 40_000_000  # refuse to decode more than this: a 20000×20000 PNG is a few KB on disk
+MAX_SIDE = 1024  # larger pictures are box-reduced while decoding; enough for any 64-px model input
+MIN_SIDE = 8
+FILL = 0.65  # the drawn shape's longest side as a share of the framed square (training spans 0.35-0.85)
+ImageFile.LOAD_TRUNCATED_IMAGES = False
+
+
+class ImageError(ValueError):
+    """A picture that cannot be used, with the reason in words."""
+
+
+def load_image(source: object) -> np.ndarray:
+    """Any picture → ``(H, W, 3)`` float32 RGB in [0, 1]."""
+    if isinstance(source, (str, Path)):
+        path = Path(source)
+        if not path.is_file():
+            raise ImageError(f"no such file: {path}")
+        if path.stat().st_size == 0:
+            raise ImageError(f"{path.name} is an empty file")
+        with open(path, "rb") as f:
+            return _from_pil_source(f, path.name)
+    if isinstance(source, (bytes, bytearray)):
+        if not source:
+            raise ImageError("the upload is empty")
+        return _from_pil_source(io.BytesIO(source), "the upload")
+    if isinstance(source, Image.Image):
+        return _from_pil(source, "the picture")
+    if isinstance(source, torch.Tensor):
+        source = source.detach().cpu().numpy()
+    if isinstance(source, np.ndarray):
+        return _from_array(source)
+    if source is None:
+        raise ImageError("no picture was given")
+    raise ImageError(f"cannot read a picture from a {type(source).__name__}")
+
+
+def _from_pil_source(fp, name: str) -> np.ndarray:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            img = Image.open(fp)
+    except UnidentifiedImageError as err:
+        raise ImageError(f"{name} is not a picture (PNG, JPEG, GIF, WebP, BMP …)") from err
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as err:
+        raise ImageError(f"{name} is too large to open: {err}") from err
+    with img:
+        return _from_pil(img, name)
+
+
+def _from_pil(img: Image.Image, name: str) -> np.ndarray:
+    w, h = img.size
+    if w * h > MAX_PIXELS:
+        raise ImageError(f"{name} is too large: {w}×{h} pixels; the limit is {MAX_PIXELS // 1_000_000} megapixels")
+    try:
+        if getattr(img, "n_frames", 1) > 1:
+            img.seek(0)  # an animation: its first frame
+        if max(w, h) > MAX_SIDE and img.mode in ("RGB", "RGBA", "L", "LA"):
+            img.draft(img.mode, (MAX_SIDE, MAX_SIDE))  # JPEG decodes at a smaller scale directly
+        img.load()
+    except (OSError, SyntaxError, ValueError) as err:
+        raise ImageError(f"{name} is truncated or corrupt and cannot be decoded ({err})") from err
+    factor = max(img.size) // MAX_SIDE
+    if factor >= 2:
+        img = img.reduce(factor) if img.mode not in ("P", "1") else img.convert("RGBA").reduce(factor)
+    if img.mode in ("I;16", "I;16B", "I;16L", "I;16N", "I", "F"):
+        arr = np.asarray(img, dtype=np.float64)
+        top = 65535.0 if arr.max() > 255 else 255.0  # 16-bit data, or 8-bit values in a 16-bit container
+        return _from_array(np.clip(arr / top, 0, 1).astype(np.float32))
+    if img.mode in ("RGBA", "LA", "PA", "La") or (img.mode == "P" and "transparency" in img.info):
+        return _from_array(np.asarray(img.convert("RGBA")))
+    return _from_array(np.asarray(img.convert("RGB")))
+
+
+def _from_array(arr: np.ndarray) -> np.ndarray:
+    if arr.size == 0 or arr.ndim not in (2, 3):
+        raise ImageError(f"a picture must be a (H, W) or (H, W, C) array with pixels, got shape {arr.shape}")
+    if arr.ndim == 3 and arr.shape[-1] not in (1, 3, 4) and arr.shape[0] in (1, 3, 4):
+        arr = np.moveaxis(arr, 0, -1)  # channels first
+    if arr.ndim == 3 and arr.shape[-1] not in (1, 3, 4):
+        raise ImageError(f"a picture needs 1, 3 or 4 channels, got shape {arr.shape}")
+    h, w = arr.shape[:2]
+    if h * w > MAX_PIXELS:
+        raise ImageError(f"the picture is too large: {w}×{h} pixels; the limit is {MAX_PIXELS // 1_000_000} megapixels")
+    if min(h, w) < MIN_SIDE:
+        raise ImageError(f"the picture is too small to show a shape: {w}×{h} pixels (at least {MIN_SIDE}×{MIN_SIDE})")
+    x = _to_unit_float(arr)
+    if x.ndim == 2:
+        x = x[:, :, None]
+    if x.shape[-1] == 1:
+        x = np.repeat(x, 3, axis=-1)
+    elif x.shape[-1] == 4:
+        alpha = x[..., 3:4]
+        x = x[..., :3] * alpha + (1 - alpha)  # on white paper
+    return np.ascontiguousarray(x, dtype=np.float32)
+
+
+def _to_unit_float(arr: np.ndarray) -> np.ndarray:
+    if arr.dtype == bool:
+        return arr.astype(np.float32)
+    if np.issubdtype(arr.dtype, np.integer):
+        if arr.min() < 0:
+            raise ImageError("pixel values must not be negative")
+        top = 255 if arr.dtype == np.uint8 or arr.max() <= 255 else 65535 if arr.max() <= 65535 else None
+        if top is None:
+            raise ImageError(f"pixel values up to {arr.max()} are out of range for a picture (8 or 16 bits)")
+        return arr.astype(np.float32) / top
+    if np.issubdtype(arr.dtype, np.floating):
+        x = arr.astype(np.float32)
+        if not np.isfinite(x).all():
+            raise ImageError("the picture has NaN or infinite pixel values")
+        if x.min() < 0 or x.max() > 255:
+            raise ImageError(f"float pixel values must lie in [0, 1] (or [0, 255]), got {x.min():.3g} to {x.max():.3g}")
+        return x / 255.0 if x.max() > 1.0 else x
+    raise ImageError(f"cannot read pixels of type {arr.dtype}")
+
+
+@dataclass
+class Framing:
+    """Where the model's square input lies in the original picture (pixels, may reach outside it)."""
+
+    left: float
+    top: float
+    side: float
+    height: int
+    width: int
+
+
+def _ink(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """How far each pixel is from the background (luma distance to the border's median), and that background."""
+    luma = rgb @ np.array([0.299, 0.587, 0.114], dtype=np.float32)
+    border = np.concatenate([rgb[0], rgb[-1], rgb[:, 0], rgb[:, -1]])
+    background = np.median(border, axis=0)
+    return np.abs(luma - float(background @ np.array([0.299, 0.587, 0.114]))), background
+
+
+def frame(rgb: np.ndarray, size: int) -> tuple[torch.Tensor, Framing]:
+    """Crop a square around what is drawn and shrink it to ``(3, size, size)``.
+
+    The square is centred on the drawing's bounding box and sized so that the
+    drawing fills ``FILL`` of it, as shapes do in training; where it reaches
+    past the picture it is padded with the background colour. Shrinking is by
+    area averaging (no pixel is skipped). A blank picture is an ImageError.
+    """
+    ink, background = _ink(rgb)
+    if ink.max() < 0.06:
+        raise ImageError("nothing is drawn: the picture is blank")
+    ys, xs = np.nonzero(ink > 0.3 * ink.max())
+    top, bottom, left, right = ys.min(), ys.max() + 1, xs.min(), xs.max() + 1
+    side = max(bottom - top, right - left) / FILL
+    cy, cx = (top + bottom) / 2, (left + right) / 2
+    h, w = rgb.shape[:2]
+    info = Framing(left=cx - side / 2, top=cy - side / 2, side=side, height=h, width=w)
+
+    # Pad the picture so the square fits, then cut it out at whole pixels.
+    x0, y0 = int(np.floor(info.left)), int(np.floor(info.top))
+    n = int(np.ceil(side))
+    pad = ((max(0, -y0), max(0, y0 + n - h)), (max(0, -x0), max(0, x0 + n - w)))
+    canvas = np.stack([np.pad(rgb[..., c], pad, constant_values=background[c]) for c in range(3)], axis=-1)
+    crop = canvas[y0 + pad[0][0] : y0 + pad[0][0] + n, x0 + pad[1][0] : x0 + pad[1][0] + n]
+    t = torch.from_numpy(np.ascontiguousarray(crop)).permute(2, 0, 1).unsqueeze(0)
+    mode = "area" if n >= size else "bilinear"
+    t = F.interpolate(t, size=(size, size), mode=mode, **({} if mode == "area" else {"align_corners": False}))
+    info.left, info.top, info.side = float(x0), float(y0), float(n)
+    return t[0].clamp(0, 1), info

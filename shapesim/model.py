@@ -1,0 +1,217 @@
+"""AGFusionModel: the seed's siamese network with a mutual attention gate.
+
+    picture a ─┐                                   ┌─ embedding a ─┐
+               ├ canonicalise ─ ResNet-50 stem ─ gate ─ pool ─ project        ├ cosine ─ classifier ─ logit
+    picture b ─┘   (shared)       (shared)      ⇅                  └─ embedding b ─┘
+
+The backbone is torchvision's ResNet-50 (no pretrained weights) cut after its
+first five children — conv1, bn1, relu, maxpool, layer1 — so a 64×64 picture
+becomes a 256×16×16 feature map. The attention gate lets each branch look at
+the other: the spatial gate of one picture is computed from its own features
+and a summary of the other's, in the additive form of Attention U-Net.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import safetensors
+import safetensors.torch
+import torch
+import torch.nn.functional as F
+import torchvision
+from huggingface_hub import PyTorchModelHubMixin, hf_hub_download
+from torch import Tensor, nn
+
+__all__ = ["AttentionGate", "AGFusionModel", "FusionOutput", "canonicalise", "load_weights"]
+
+WEIGHTS_NAME = "model.safetensors"
+
+
+def load_weights(model: nn.Module, path: str | Path, device: str | torch.device = "cpu") -> nn.Module:
+    """Load ``path`` (safetensors, nothing else) into ``model``, strictly.
+
+    Every missing, unexpected or misshapen tensor is an error that names the
+    file: a checkpoint is loaded whole or not at all.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"no weights file at {path}")
+    try:
+        state = safetensors.torch.load_file(str(path), device=str(device))
+    except (safetensors.SafetensorError, OSError, ValueError) as err:
+        raise ValueError(
+            f"{path} is not a readable safetensors file ({err}); the checkpoint is corrupt or truncated"
+        ) from err
+    own = model.state_dict()
+    missing = sorted(set(own) - set(state))
+    unexpected = sorted(set(state) - set(own))
+    misshapen = sorted(k for k in set(own) & set(state) if own[k].shape != state[k].shape)
+    if missing or unexpected or misshapen:
+        parts = [
+            f"{len(missing)} missing (e.g. {missing[:3]})" if missing else "",
+            f"{len(unexpected)} unexpected (e.g. {unexpected[:3]})" if unexpected else "",
+            f"{len(misshapen)} of another shape (e.g. {misshapen[:3]})" if misshapen else "",
+        ]
+        raise ValueError(f"{path} does not fit {type(model).__name__}: " + "; ".join(p for p in parts if p))
+    model.load_state_dict(state, strict=True)
+    return model
+
+
+_LUMA = (0.299, 0.587, 0.114)
+
+
+def canonicalise(x: Tensor) -> Tensor:
+    """Pictures ``(B, 3, H, W)`` in [0, 1] → ``(B, 1, H, W)`` where the background is 0 and ink is ~1.
+
+    The shape, not its colours, decides the answer, so colour and polarity are
+    taken out before the network sees a pixel: luma only; the background level
+    is the median of the picture's border; the sign is flipped so the shape is
+    positive whether it is darker or lighter than its background; and the
+    contrast is scaled so the strongest ink is 1. A blank picture stays all 0.
+    """
+    g = torch.einsum("bchw,c->bhw", x, x.new_tensor(_LUMA)).unsqueeze(1)
+    border = torch.cat([g[:, 0, 0, :], g[:, 0, -1, :], g[:, 0, :, 0], g[:, 0, :, -1]], dim=1)
+    g = g - border.median(dim=1).values.view(-1, 1, 1, 1)
+    sign = torch.where(g.sum(dim=(1, 2, 3)) < 0, -1.0, 1.0).to(g.dtype)
+    g = g * sign.view(-1, 1, 1, 1)
+    scale = g.amax(dim=(1, 2, 3)).clamp(min=0.05)  # a blank picture is not blown up to noise
+    return g / scale.view(-1, 1, 1, 1)
+
+
+class AttentionGate(nn.Module):
+    """Additive attention gate with mutual exchange between two branches.
+
+    For features ``x`` of one picture and ``g`` of the other (both ``(B, C, h, w)``),
+    the gate is ``α = σ(ψ(ReLU(W_x·x + W_g·pool(g))))``, a ``(B, 1, h, w)`` map.
+    The other picture is summarised by global average pooling because the two
+    pictures are not aligned: a shape may sit anywhere in either.
+    """
+
+    def __init__(self, channels: int = 256, inter_channels: int = 64) -> None:
+        super().__init__()
+        self.w_x = nn.Conv2d(channels, inter_channels, kernel_size=1, bias=False)
+        self.w_g = nn.Linear(channels, inter_channels)
+        self.psi = nn.Conv2d(inter_channels, 1, kernel_size=1)
+
+    def gate(self, x: Tensor, g: Tensor) -> Tensor:
+        """The spatial gate of ``x`` guided by ``g``: ``(B, 1, h, w)`` in (0, 1)."""
+        guide = self.w_g(g.mean(dim=(2, 3)))[:, :, None, None]
+        return torch.sigmoid(self.psi(F.relu(self.w_x(x) + guide)))
+
+    def forward(self, a: Tensor, b: Tensor) -> tuple[Tensor, Tensor, Tensor, Tensor]:
+        """Gated features and gates of both branches: ``(a * α_a, b * α_b, α_a, α_b)``."""
+        alpha_a, alpha_b = self.gate(a, b), self.gate(b, a)
+        return a * alpha_a, b * alpha_b, alpha_a, alpha_b
+
+
+@dataclass
+class FusionOutput:
+    """What the model says about a batch of pairs."""
+
+    logit: Tensor  # (B,) > 0 means "same shape"
+    similarity: Tensor  # (B,) cosine similarity of the embeddings, in [-1, 1]
+    embedding_a: Tensor  # (B, D)
+    embedding_b: Tensor  # (B, D)
+    attention_a: Tensor  # (B, 1, h, w) gate of picture a, in (0, 1)
+    attention_b: Tensor  # (B, 1, h, w)
+
+
+class AGFusionModel(
+    nn.Module,
+    PyTorchModelHubMixin,
+    library_name="shapesim",
+    repo_url="https://github.com/shapesim/shapesim",
+    tags=["siamese", "shape-similarity", "attention-gate"],
+    license="mit",
+):
+    """Siamese ResNet-50 stem + mutual attention gate + projection + scaled cosine.
+
+    Args:
+        embedding_dim: size of the projected embedding (the seed: 128).
+        gate_channels: inner width of the attention gate.
+        logit_scale: initial slope of the classifier on the cosine. A raw
+            cosine lives in [-1, 1]; a logit needs a range of about ±10 to
+            express confidence, so the classifier starts as ``scale·(cos − 0.5)``
+            rather than from a random ``Linear(1, 1)``.
+    """
+
+    def __init__(self, *, embedding_dim: int = 128, gate_channels: int = 64, logit_scale: float = 10.0) -> None:
+        super().__init__()
+        resnet = torchvision.models.resnet50(weights=None)
+        self.backbone = nn.Sequential(*list(resnet.children())[:5])  # conv1, bn1, relu, maxpool, layer1
+        channels = 256
+        self.gate = AttentionGate(channels, gate_channels)
+        self.projection = nn.Sequential(
+            nn.Linear(channels, channels), nn.ReLU(inplace=True), nn.Linear(channels, embedding_dim)
+        )
+        self.classifier = nn.Linear(1, 1)
+        with torch.no_grad():
+            self.classifier.weight.fill_(logit_scale)
+            self.classifier.bias.fill_(-0.5 * logit_scale)
+
+    @classmethod
+    def _from_pretrained(
+        cls,
+        *,
+        model_id: str,
+        revision: str | None,
+        cache_dir: str | Path | None,
+        force_download: bool,
+        local_files_only: bool,
+        token: str | bool | None,
+        map_location: str = "cpu",
+        strict: bool = True,
+        **model_kwargs,
+    ) -> AGFusionModel:
+        """Read ``model.safetensors`` from a folder or a Hub repo, strictly (never a pickle)."""
+        model = cls(**model_kwargs)
+        if os.path.isdir(model_id):
+            path = os.path.join(model_id, WEIGHTS_NAME)
+        else:
+            path = hf_hub_download(
+                repo_id=model_id,
+                filename=WEIGHTS_NAME,
+                revision=revision,
+                cache_dir=cache_dir,
+                force_download=force_download,
+                token=token,
+                local_files_only=local_files_only,
+            )
+        load_weights(model, path, map_location)
+        return model.eval()
+
+    @staticmethod
+    def check_input(x: Tensor, name: str) -> None:
+        if not isinstance(x, Tensor):
+            raise TypeError(f"{name} must be a torch.Tensor, got {type(x).__name__}")
+        if x.dim() != 4 or x.shape[1] != 3:
+            raise ValueError(f"{name} must be shaped (B, 3, H, W) (RGB in [0, 1]), got {tuple(x.shape)}")
+        if min(x.shape[2:]) < 16:
+            raise ValueError(f"{name} is too small: {tuple(x.shape[2:])}; pictures need at least 16×16 pixels")
+
+    def features(self, x: Tensor) -> Tensor:
+        """Backbone features of pictures ``(B, 3, H, W)`` → ``(B, 256, H/4, W/4)``."""
+        return self.backbone(canonicalise(x).expand(-1, 3, -1, -1))
+
+    def embed_pair(self, fa: Tensor, fb: Tensor) -> tuple[Tensor, Tensor, Tensor, Tensor]:
+        ga, gb, alpha_a, alpha_b = self.gate(fa, fb)
+        ea = self.projection(ga.mean(dim=(2, 3)))
+        eb = self.projection(gb.mean(dim=(2, 3)))
+        return ea, eb, alpha_a, alpha_b
+
+    def forward(self, a: Tensor, b: Tensor) -> FusionOutput:
+        """Compare pictures ``a`` and ``b``, each ``(B, 3, H, W)`` RGB in [0, 1]."""
+        self.check_input(a, "a")
+        self.check_input(b, "b")
+        if a.shape[0] != b.shape[0]:
+            raise ValueError(f"a and b must hold the same number of pictures, got {a.shape[0]} and {b.shape[0]}")
+        # One backbone pass over both pictures: the branches share weights and BatchNorm statistics.
+        f = self.features(torch.cat([a, b]))
+        fa, fb = f[: a.shape[0]], f[a.shape[0] :]
+        ea, eb, alpha_a, alpha_b = self.embed_pair(fa, fb)
+        similarity = F.cosine_similarity(ea.float(), eb.float(), dim=1, eps=1e-6)
+        logit = self.classifier(similarity.unsqueeze(1).to(self.classifier.weight.dtype)).squeeze(1)
+        return FusionOutput(logit, similarity, ea, eb, alpha_a, alpha_b)

@@ -1,0 +1,162 @@
+"""Predictor: two user pictures in, an answer with heatmaps out.
+
+from shapesim.predict import Predictor
+p = Predictor.from_pretrained()          # SHAPESIM_WEIGHTS, else the bundled checkpoint
+c = p.compare("a.png", "b.png")          # Comparison(probability=0.99, same=True, ...)
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from .hub import WeightsSource, resolve
+from .images import Framing, frame, load_image
+from .model import AGFusionModel
+from .train import select_device
+
+__all__ = ["Comparison", "Predictor", "overlay"]
+
+
+@dataclass
+class Comparison:
+    """The answer for one pair of pictures."""
+
+    probability: float  # that both show the same shape, 0-1
+    same: bool
+    similarity: float  # cosine similarity of the embeddings, -1..1
+    heatmap_a: np.ndarray  # (H, W) float32 in [0, 1], the size of picture a: where the gate looked
+    heatmap_b: np.ndarray
+    embedding_a: np.ndarray  # (D,) float32
+    embedding_b: np.ndarray
+
+    def as_dict(self) -> dict:
+        return {"probability": self.probability, "same": self.same, "similarity": self.similarity}
+
+
+def _heatmap(attention: torch.Tensor, framing: Framing) -> np.ndarray:
+    """A gate map of the framed square, placed back over the original picture."""
+    side = max(1, round(framing.side))
+    up = F.interpolate(attention[None].float(), size=(side, side), mode="bilinear", align_corners=False)[0, 0]
+    out = torch.zeros(framing.height, framing.width)
+    x0, y0 = int(framing.left), int(framing.top)
+    sx0, sy0 = max(0, -x0), max(0, -y0)
+    dx0, dy0 = max(0, x0), max(0, y0)
+    w = min(framing.width - dx0, side - sx0)
+    h = min(framing.height - dy0, side - sy0)
+    if w > 0 and h > 0:
+        out[dy0 : dy0 + h, dx0 : dx0 + w] = up[sy0 : sy0 + h, sx0 : sx0 + w]
+    return out.clamp(0, 1).numpy()
+
+
+def overlay(image: object, heatmap: np.ndarray, alpha: float = 0.55) -> np.ndarray:
+    """The picture with ``heatmap`` blended over it: ``(H, W, 3)`` uint8 RGB.
+
+    The colours run from dark blue (the gate ignored this) through green to
+    yellow (the gate looked here), matplotlib's *viridis*, scaled to the map's
+    own range so that a weak but focused gate still shows.
+    """
+    from matplotlib import colormaps
+
+    rgb = load_image(image)
+    heat = np.asarray(heatmap, dtype=np.float32)
+    if heat.shape != rgb.shape[:2]:
+        raise ValueError(f"the heatmap {heat.shape} is not the size of the picture {rgb.shape[:2]}")
+    lo, hi = float(heat.min()), float(heat.max())
+    scaled = (heat - lo) / (hi - lo) if hi - lo > 1e-6 else np.zeros_like(heat)
+    coloured = colormaps["viridis"](scaled)[..., :3].astype(np.float32)
+    grey = rgb.mean(axis=2, keepdims=True)  # the picture in grey, so the colours belong to the heatmap
+    blended = (1 - alpha) * grey + alpha * coloured
+    return (np.clip(blended, 0, 1) * 255).round().astype(np.uint8)
+
+
+class Predictor:
+    """A trained model plus the preprocessing that matches its training."""
+
+    def __init__(
+        self,
+        model: AGFusionModel,
+        source: WeightsSource,
+        image_size: int = 64,
+        device: torch.device | str | None = None,
+    ) -> None:
+        self.device = torch.device(device) if device else next(model.parameters()).device
+        self.model = model.to(self.device).eval()
+        self.source = source
+        self.image_size = image_size
+
+    @classmethod
+    def from_pretrained(cls, source: str | Path | None = None, device: str | None = None) -> Predictor:
+        """Load weights from a folder, a Hub repo id (``user/name[@revision]``), ``$SHAPESIM_WEIGHTS`` or the bundle."""
+        where = resolve(source)
+        dev = select_device(device or "auto")
+        model = AGFusionModel.from_pretrained(str(where.path), map_location=str(dev))
+        size = 64
+        train_config = where.path / "train_config.json"
+        if train_config.is_file():
+            size = int(json.loads(train_config.read_text()).get("image_size", 64))
+        return cls(model, where, image_size=size, device=dev)
+
+    @property
+    def weights(self) -> str:
+        """Where the weights came from, in words."""
+        return self.source.describe()
+
+    def prepare(self, image: object) -> tuple[torch.Tensor, Framing]:
+        """One picture → the model's input ``(3, S, S)`` and where it was cut from."""
+        return frame(load_image(image), self.image_size)
+
+    @torch.inference_mode()
+    def compare_batch(self, images_a: list, images_b: list) -> list[Comparison]:
+        """Compare ``images_a[i]`` with ``images_b[i]`` for every i, in one forward pass."""
+        if len(images_a) != len(images_b):
+            raise ValueError(f"need as many pictures on each side, got {len(images_a)} and {len(images_b)}")
+        if not images_a:
+            return []
+        prepared_a = [self.prepare(x) for x in images_a]
+        prepared_b = [self.prepare(x) for x in images_b]
+        a = torch.stack([t for t, _ in prepared_a]).to(self.device)
+        b = torch.stack([t for t, _ in prepared_b]).to(self.device)
+        out = self.model(a, b)
+        prob = torch.sigmoid(out.logit.float()).cpu()
+        results = []
+        for i in range(len(images_a)):
+            p = float(prob[i])
+            results.append(
+                Comparison(
+                    probability=p,
+                    same=p >= 0.5,
+                    similarity=float(out.similarity[i]),
+                    heatmap_a=_heatmap(out.attention_a[i].cpu(), prepared_a[i][1]),
+                    heatmap_b=_heatmap(out.attention_b[i].cpu(), prepared_b[i][1]),
+                    embedding_a=out.embedding_a[i].float().cpu().numpy(),
+                    embedding_b=out.embedding_b[i].float().cpu().numpy(),
+                )
+            )
+        return results
+
+    def compare(self, image_a: object, image_b: object) -> Comparison:
+        """Do the two pictures show the same shape?"""
+        return self.compare_batch([image_a], [image_b])[0]
+
+    @torch.inference_mode()
+    def embed(self, images: list | torch.Tensor, batch_size: int = 256) -> np.ndarray:
+        """Embeddings of single pictures ``(N, D)``; each picture's gate is guided by itself.
+
+        ``images`` are user pictures (framed as in :meth:`compare`) or a tensor
+        ``(N, 3, S, S)`` of model-ready inputs, such as the generator's.
+        """
+        if not isinstance(images, torch.Tensor):
+            images = torch.stack([self.prepare(x)[0] for x in images])
+        chunks = []
+        for i in range(0, len(images), batch_size):
+            x = images[i : i + batch_size].to(self.device)
+            f = self.model.features(x)
+            e, _, _, _ = self.model.embed_pair(f, f)
+            chunks.append(e.float().cpu())
+        return torch.cat(chunks).numpy() if chunks else np.zeros((0, 0), np.float32)

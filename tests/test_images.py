@@ -1,0 +1,131 @@
+import io
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image, ImageDraw
+
+from shapesim.images import MAX_PIXELS, ImageError, frame, load_image
+
+
+def drawing(size=280, width=6, box=(60, 60, 200, 200)) -> Image.Image:
+    img = Image.new("RGB", (size, size), "white")
+    ImageDraw.Draw(img).ellipse(box, outline="black", width=width)
+    return img
+
+
+def as_png(img: Image.Image) -> bytes:
+    buf = io.BytesIO()
+    img.save(buf, format="PNG")
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize("mode", ["RGB", "RGBA", "L", "LA", "P", "1", "CMYK", "I;16", "I", "F"])
+def test_every_pil_mode_reads_as_rgb_floats(mode):
+    src = drawing()
+    img = src.convert(mode) if mode not in ("I;16", "I", "F") else src.convert("L").convert(mode)
+    out = load_image(img)
+    assert out.shape == (280, 280, 3) and out.dtype == np.float32
+    assert 0 <= out.min() and out.max() <= 1
+    ref = load_image(src)
+    assert np.abs(out.mean(-1) - ref.mean(-1)).mean() < 0.02, mode
+
+
+def test_sixteen_bit_png_keeps_its_range(tmp_path):
+    arr = np.asarray(drawing().convert("L"), dtype=np.uint16) * 257
+    path = tmp_path / "deep.png"
+    Image.fromarray(arr).save(path)
+    out = load_image(path)
+    assert out.min() == 0 and out.max() == pytest.approx(1.0)
+
+
+def test_transparent_parts_become_white_paper():
+    rgba = np.zeros((32, 32, 4), np.uint8)
+    rgba[8:24, 8:24] = [0, 0, 0, 255]  # an opaque black square, the rest transparent black
+    out = load_image(rgba)
+    assert out[0, 0].tolist() == [1, 1, 1] and out[16, 16].tolist() == [0, 0, 0]
+
+
+@pytest.mark.parametrize("kind", ["path", "bytes", "pil", "numpy_uint8", "numpy_float", "numpy_grey", "tensor_chw"])
+def test_every_input_kind_gives_the_same_pixels(kind, tmp_path):
+    img = drawing()
+    ref = load_image(img)
+    if kind == "path":
+        img.save(tmp_path / "a.png")
+        src = tmp_path / "a.png"
+    elif kind == "bytes":
+        src = as_png(img)
+    elif kind == "pil":
+        src = img
+    elif kind == "numpy_uint8":
+        src = np.asarray(img)
+    elif kind == "numpy_float":
+        src = np.asarray(img).astype(np.float32) / 255
+    elif kind == "numpy_grey":
+        src = np.asarray(img.convert("L"))
+    else:
+        src = torch.from_numpy(np.array(img)).permute(2, 0, 1).float() / 255
+    assert np.allclose(load_image(src), ref, atol=1e-6)
+
+
+@pytest.mark.parametrize(
+    "source, message",
+    [
+        (b"this is not a picture at all", "is not a picture"),
+        (b"", "empty"),
+        (np.zeros((0, 10, 3)), "with pixels"),
+        (np.full((32, 32), np.nan, np.float32), "NaN"),
+        (np.zeros((32, 32, 5)), "1, 3 or 4 channels"),
+        (np.zeros((1, 1, 3), np.uint8), "too small"),
+        (np.full((32, 32), -1.0), "must lie in"),
+        (np.full((32, 32), 70000, np.int64), "out of range"),
+        (None, "no picture"),
+        (3.5, "cannot read a picture from a float"),
+    ],
+)
+def test_bad_input_is_a_clear_value_error(source, message):
+    with pytest.raises(ValueError, match=message):
+        load_image(source)
+
+
+def test_a_truncated_png_is_refused():
+    data = as_png(drawing())
+    with pytest.raises(ImageError, match="truncated or corrupt"):
+        load_image(data[: len(data) // 2])
+
+
+def test_a_huge_png_is_refused_before_decoding(tmp_path):
+    # 20000×20000 one-bit PNG: a few KB on disk, 400 megapixels decoded.
+    path = tmp_path / "bomb.png"
+    Image.new("1", (20000, 20000)).save(path, optimize=True)
+    assert path.stat().st_size < 200_000
+    with pytest.raises(ImageError, match="too large"):
+        load_image(path)
+    assert 20000 * 20000 > MAX_PIXELS
+
+
+def test_missing_and_empty_files(tmp_path):
+    with pytest.raises(ImageError, match="no such file"):
+        load_image(tmp_path / "nope.png")
+    (tmp_path / "empty.png").write_bytes(b"")
+    with pytest.raises(ImageError, match="empty file"):
+        load_image(tmp_path / "empty.png")
+
+
+def test_a_blank_picture_has_nothing_drawn():
+    with pytest.raises(ImageError, match="nothing is drawn"):
+        frame(load_image(Image.new("RGB", (100, 100), "white")), 64)
+
+
+def test_framing_centres_the_drawing_and_a_thin_stroke_survives():
+    # A thin circle in a corner of a large canvas.
+    img = Image.new("RGB", (1000, 1000), "white")
+    ImageDraw.Draw(img).ellipse((50, 600, 350, 900), outline="black", width=3)
+    x, info = frame(load_image(img), 64)
+    assert x.shape == (3, 64, 64)
+    ink = 1 - x.mean(0)
+    ys, xs = torch.nonzero(ink > 0.05, as_tuple=True)
+    assert abs(ys.float().mean() - 31.5) < 3 and abs(xs.float().mean() - 31.5) < 3  # centred
+    assert 0.5 < (xs.max() - xs.min()).item() / 64 < 0.8  # fills about FILL of the frame
+    assert ink.max() > 0.15  # the 3-px stroke left a visible trace at 64 px
+    assert info.left < 50 and info.top < 600 and info.side > 300

@@ -1,0 +1,143 @@
+import json
+import subprocess
+import sys
+
+import pytest
+import torch
+from safetensors.torch import load_file
+
+from shapesim.model import AGFusionModel
+from shapesim.train import TrainConfig, _param_groups, autocast_dtype, lr_factor, select_device, train
+
+
+def tiny(tmp_path, **kw) -> TrainConfig:
+    base = dict(
+        preset="seed",
+        holdout=(),
+        image_size=32,
+        steps=6,
+        batch_size=4,
+        warmup=2,
+        eval_every=2,
+        eval_pairs=8,
+        out=str(tmp_path),
+        progress=False,
+        embedding_dim=16,
+    )
+    return TrainConfig(**{**base, **kw})
+
+
+def test_schedule_warms_up_then_decays_to_zero():
+    f = [lr_factor(s, 10, 100) for s in range(100)]
+    assert f[0] == pytest.approx(0.1) and f[9] == pytest.approx(1.0)
+    assert all(a >= b for a, b in zip(f[10:], f[11:], strict=False))
+    assert lr_factor(100, 10, 100) == pytest.approx(0.0)
+
+
+def test_no_weight_decay_on_norms_and_biases():
+    model = AGFusionModel(embedding_dim=16)
+    decay, no_decay = _param_groups(model, 0.05)
+    assert decay["weight_decay"] == 0.05 and no_decay["weight_decay"] == 0.0
+    assert all(p.ndim > 1 for p in decay["params"])
+    bn_weight = dict(model.named_parameters())["backbone.1.weight"]
+    assert any(p is bn_weight for p in no_decay["params"])
+
+
+def test_device_and_precision_choices():
+    assert select_device("cpu").type == "cpu"
+    assert select_device("auto").type in ("cpu", "cuda", "mps")
+    assert autocast_dtype("fp32", torch.device("cpu")) is None
+    assert autocast_dtype("bf16", torch.device("cpu")) is torch.bfloat16
+
+
+def test_a_run_leaves_a_loadable_model_metrics_and_its_config(tmp_path):
+    result = train(tiny(tmp_path))
+    assert result.steps == 6 and 0 <= result.best_f1 <= 1
+    lines = [json.loads(x) for x in (tmp_path / "metrics.jsonl").read_text().splitlines()]
+    assert [r["step"] for r in lines] == [2, 4, 6]
+    for key in ("loss", "val_accuracy", "val_precision", "val_recall", "val_f1", "val_roc_auc", "pairs_per_s"):
+        assert key in lines[0]
+    assert json.loads((tmp_path / "train_config.json").read_text())["steps"] == 6
+    model = AGFusionModel.from_pretrained(str(tmp_path))
+    assert model.projection[-1].out_features == 16
+    assert not list(tmp_path.glob(".*tmp*"))  # no temporary files left behind
+
+
+def test_resume_continues_exactly_where_a_run_stopped(tmp_path):
+    straight = tmp_path / "straight"
+    train(tiny(straight))
+
+    def stop_at_5(step):
+        if step == 5:
+            raise KeyboardInterrupt
+
+    broken = tmp_path / "broken"
+    with pytest.raises(KeyboardInterrupt):
+        train(tiny(broken), callback=stop_at_5)  # the last checkpoint is at step 4
+    train(tiny(broken, resume=True))
+    a, b = load_file(str(straight / "last.safetensors")), load_file(str(broken / "last.safetensors"))
+    assert a.keys() == b.keys()
+    for k in a:
+        assert torch.allclose(a[k].float(), b[k].float(), atol=1e-6), k
+    steps = [json.loads(x)["step"] for x in (broken / "metrics.jsonl").read_text().splitlines()]
+    assert steps == [2, 4, 6]
+
+
+def test_resume_without_a_checkpoint_is_a_clear_error(tmp_path):
+    with pytest.raises(ValueError, match="nothing to resume"):
+        train(tiny(tmp_path, resume=True))
+
+
+def test_an_unwritable_output_folder_fails_before_training(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    with pytest.raises(ValueError, match="cannot write checkpoints to"):
+        train(tiny(blocker / "run"))
+
+
+@pytest.mark.parametrize(
+    "kw, message",
+    [
+        ({"steps": 0}, "steps must be positive"),
+        ({"preset": "nope"}, "valid presets"),
+        ({"holdout": ("blob",)}, "valid classes"),
+        ({"precision": "fp8"}, "precision must be one of"),
+    ],
+)
+def test_bad_config_is_a_clear_error(tmp_path, kw, message):
+    with pytest.raises(ValueError, match=message):
+        tiny(tmp_path, **kw)
+
+
+def test_cli_trains_and_evaluates_end_to_end(tmp_path):
+    run = lambda *args: subprocess.run([sys.executable, "-m", "shapesim", *args], capture_output=True, text=True)
+    out = tmp_path / "run"
+    trained = run(
+        "train",
+        "--preset",
+        "seed",
+        "--holdout",
+        "--steps",
+        "3",
+        "--batch-size",
+        "4",
+        "--image-size",
+        "32",
+        "--eval-every",
+        "3",
+        "--eval-pairs",
+        "8",
+        "--embedding-dim",
+        "16",
+        "--out",
+        str(out),
+        "--no-progress",
+    )
+    assert trained.returncode == 0, trained.stderr
+    assert "best validation F1" in trained.stdout
+    evaluated = run("evaluate", "--weights", str(out), "--pairs", "16", "--json", "--figure", str(tmp_path / "c.png"))
+    assert evaluated.returncode == 0, evaluated.stderr
+    results = json.loads(evaluated.stdout)
+    assert set(results) == {"seed", "shapes", "sketch"}  # no held-out classes, so no held-out set
+    assert results["seed"]["pairs"] == 16
+    assert (tmp_path / "c.png").stat().st_size > 1000
