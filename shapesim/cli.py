@@ -90,6 +90,90 @@ def _curves(args: argparse.Namespace) -> None:
     print(f"wrote {args.out}")
 
 
+def _predict(args: argparse.Namespace) -> None:
+    import json
+
+    from .predict import Predictor
+
+    predictor = Predictor.from_pretrained(args.weights, device=args.device)
+    result = predictor.compare(args.image_a, args.image_b)
+    if args.json:
+        print(json.dumps({**result.as_dict(), "weights": predictor.weights}))
+    else:
+        verdict = "the same shape" if result.same else "different shapes"
+        print(
+            f"{verdict}: probability of the same shape {result.probability:.3f}, "
+            f"cosine similarity {result.similarity:.3f} (weights: {predictor.weights})"
+        )
+
+
+def _atlas(args: argparse.Namespace) -> None:
+    import json
+    from pathlib import Path
+
+    from .atlas import ATLAS_NAME, build_atlas
+    from .evaluate import training_holdout
+    from .plots import atlas_map
+    from .predict import Predictor
+
+    predictor = Predictor.from_pretrained(args.weights, device=args.device)
+    folder = Path(predictor.source.path)
+    atlas, report = build_atlas(predictor, n=args.points, holdout=training_holdout(folder))
+    atlas.save(folder / ATLAS_NAME)
+    (folder / "atlas.json").write_text(json.dumps(report, indent=2) + "\n")
+    fig = atlas_map(
+        atlas,
+        title=f"UMAP of {len(atlas)} reference pictures "
+        f"(k-NN class accuracy: 2-D {report['knn_accuracy_2d']:.3f}, "
+        f"{atlas.embeddings.shape[1]}-D {report['knn_accuracy_embedding']:.3f})",
+    )
+    if args.figure:
+        fig.savefig(args.figure, dpi=100)
+    print(json.dumps(report, indent=2))
+    print(f"wrote {folder / ATLAS_NAME}" + (f" and {args.figure}" if args.figure else ""))
+
+
+def _push(args: argparse.Namespace) -> None:
+    from .hub import push
+
+    url = push(args.weights, args.repo_id, private=args.private)
+    print(f"published {args.weights} to https://huggingface.co/{args.repo_id} ({url})")
+
+
+def _examples(args: argparse.Namespace) -> None:
+    from pathlib import Path
+
+    import numpy as np
+    from PIL import Image
+
+    from .data import PairGenerator, PairSpec
+    from .doodles import doodle
+
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(args.seed)
+    pairs = {  # hand-drawn-looking pairs, both answers
+        "1_circles": (doodle("circle", rng), doodle("circle", rng, width=12)),
+        "2_circle_square": (doodle("circle", rng), doodle("square", rng)),
+        "3_triangles": (doodle("triangle", rng), doodle("triangle", rng, width=4)),
+        "4_star_cross": (doodle("star", rng), doodle("cross", rng)),
+        "5_hearts": (doodle("heart", rng, width=8), doodle("heart", rng, width=14)),
+    }
+    # generated pairs: one hard positive (same class, everything else apart) and one hard negative
+    for name, spec, index in (
+        ("6_generated_same", PairSpec(hard_positives=1.0), 1),
+        ("7_generated_different", PairSpec(hard_negatives=1.0), 0),
+    ):
+        batch = PairGenerator(spec, image_size=280, seed=args.seed + 7)(index * 2 + 6, 2)
+        i = int((batch.label == (1 if "same" in name else 0)).nonzero()[0])
+        to_img = lambda t: Image.fromarray((t.permute(1, 2, 0).numpy() * 255).round().astype(np.uint8))
+        pairs[name] = (to_img(batch.a[i]), to_img(batch.b[i]))
+    for name, (a, b) in pairs.items():
+        a.save(out / f"{name}_a.png")
+        b.save(out / f"{name}_b.png")
+    print(f"wrote {len(pairs)} example pairs to {out}")
+
+
 def build_parser() -> argparse.ArgumentParser:
     from .data import PRESETS
     from .shapes import CLASSES
@@ -128,6 +212,32 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--run", default="checkpoints", help="a training output folder")
     p.add_argument("--out", default="assets/training.png")
     p.set_defaults(run=_curves)
+
+    p = commands.add_parser("predict", help="do two pictures show the same shape?")
+    p.add_argument("image_a")
+    p.add_argument("image_b")
+    p.add_argument("--weights", default=None, help="folder or Hub repo id (default: $SHAPESIM_WEIGHTS or checkpoints/)")
+    p.add_argument("--device", default=None)
+    p.add_argument("--json", action="store_true", help="print probability, same, similarity and weights as JSON")
+    p.set_defaults(run=_predict)
+
+    p = commands.add_parser("atlas", help="embed the reference set, fit UMAP, save atlas.npz next to the weights")
+    p.add_argument("--weights", default="checkpoints", help="a weights folder")
+    p.add_argument("--points", type=int, default=2016, help="reference pictures (every class in every style)")
+    p.add_argument("--figure", default="assets/umap.png", help="PNG of the map ('' for none)")
+    p.add_argument("--device", default=None)
+    p.set_defaults(run=_atlas)
+
+    p = commands.add_parser("push", help="publish a weights folder to the Hugging Face Hub")
+    p.add_argument("--repo-id", required=True, help="USER/NAME of the model repo (created if missing)")
+    p.add_argument("--weights", default="checkpoints")
+    p.add_argument("--private", action="store_true")
+    p.set_defaults(run=_push)
+
+    p = commands.add_parser("examples", help="write the app's example pairs")
+    p.add_argument("--out", default="assets/examples")
+    p.add_argument("--seed", type=int, default=0)
+    p.set_defaults(run=_examples)
     return parser
 
 
@@ -135,7 +245,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         args.run(args)
-    except ValueError as err:
+    except (ValueError, FileNotFoundError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
     return 0

@@ -9,9 +9,12 @@ checkpoint and says so.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import re
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,7 +33,7 @@ FILES = [
     "metrics.jsonl",
     "README.md",
 ]
-TIMEOUT_S = 10.0
+TIMEOUT_S = 8.0  # per request; the whole download gets twice that
 _REPO_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
 
 
@@ -96,30 +99,77 @@ def resolve(source: str | os.PathLike | None = None, timeout: float = TIMEOUT_S)
     return _from_hub(repo_id, revision, timeout)
 
 
-def _from_hub(repo_id: str, revision: str | None, timeout: float) -> WeightsSource:
-    from huggingface_hub import constants, snapshot_download
-    from huggingface_hub.errors import RepositoryNotFoundError, RevisionNotFoundError
+def _download(repo_id: str, revision: str | None, timeout: float) -> Path:
+    """Fetch the weights files of a repo into the Hub cache; returns the snapshot folder.
 
-    old = constants.HF_HUB_DOWNLOAD_TIMEOUT
-    constants.HF_HUB_DOWNLOAD_TIMEOUT = int(max(1, timeout))
-    try:
+    One quick request first tells whether the Hub answers at all. If it does
+    not (or ``HF_HUB_OFFLINE`` is set), every file comes from the cache or not
+    at all, so a dead Hub costs one timeout rather than the client's retries.
+    """
+    from huggingface_hub import constants, get_hf_file_metadata, hf_hub_download, hf_hub_url
+    from huggingface_hub.errors import (
+        RemoteEntryNotFoundError,
+        RepositoryNotFoundError,
+        RevisionNotFoundError,
+    )
+
+    online = not constants.HF_HUB_OFFLINE
+    if online:
         try:
-            folder = snapshot_download(repo_id, revision=revision, allow_patterns=FILES, etag_timeout=timeout)
-        except (RepositoryNotFoundError, RevisionNotFoundError) as err:
-            return _bundled(
-                f"{repo_id}{'@' + revision if revision else ''} was not found on the Hub ({type(err).__name__})"
+            get_hf_file_metadata(hf_hub_url(repo_id, "config.json", revision=revision), timeout=timeout)
+        except (RepositoryNotFoundError, RevisionNotFoundError, RemoteEntryNotFoundError):
+            raise
+        except Exception as err:
+            log.warning("the Hub does not answer for %s (%s); looking in the cache", repo_id, _reason(err))
+            online = False
+    old = constants.HF_HUB_DOWNLOAD_TIMEOUT
+    constants.HF_HUB_DOWNLOAD_TIMEOUT = max(1, int(timeout))
+    try:
+
+        def fetch(name: str) -> Path:
+            return Path(
+                hf_hub_download(repo_id, name, revision=revision, etag_timeout=timeout, local_files_only=not online)
             )
-        except Exception as err:  # unreachable, timed out, 5xx, offline: try the cache
-            try:
-                folder = snapshot_download(repo_id, revision=revision, allow_patterns=FILES, local_files_only=True)
-                log.warning("the Hub could not be reached (%s); using the cached copy of %s", _reason(err), repo_id)
-            except Exception:
-                return _bundled(f"the Hub could not be reached for {repo_id} and nothing is cached ({_reason(err)})")
+
+        fetch("config.json")
+        folder = fetch("model.safetensors").parent
+        for name in FILES:
+            if name not in ("config.json", "model.safetensors"):
+                with contextlib.suppress(RemoteEntryNotFoundError, FileNotFoundError):
+                    fetch(name)
+        return folder
     finally:
         constants.HF_HUB_DOWNLOAD_TIMEOUT = old
-    folder = Path(folder)
-    if not (folder / "model.safetensors").is_file():
-        return _bundled(f"{repo_id} has no model.safetensors")
+
+
+def _from_hub(repo_id: str, revision: str | None, timeout: float) -> WeightsSource:
+    from huggingface_hub.errors import (
+        LocalEntryNotFoundError,
+        RemoteEntryNotFoundError,
+        RepositoryNotFoundError,
+        RevisionNotFoundError,
+    )
+
+    name = f"{repo_id}@{revision}" if revision else repo_id
+    # The client retries failed requests with back-off; a deadline on the whole
+    # download keeps a sick Hub from holding up the caller (an app starting up).
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="shapesim-hub")
+    job = pool.submit(_download, repo_id, revision, timeout)
+    pool.shutdown(wait=False)
+    try:
+        folder = job.result(timeout=timeout * 2)
+    except FutureTimeout:
+        return _bundled(f"the Hub did not answer for {name} within {timeout * 2:.0f} s")
+    except RevisionNotFoundError:
+        return _bundled(f"{name}: no such revision on the Hub")
+    except RepositoryNotFoundError:
+        return _bundled(f"{name} was not found on the Hub (or it is private)")
+    except LocalEntryNotFoundError as err:  # offline or unreachable, and not in the cache
+        return _bundled(f"the Hub could not be reached for {name} and nothing is cached ({_reason(err)})")
+    except RemoteEntryNotFoundError:
+        return _bundled(f"{name} has no config.json and model.safetensors")
+    except Exception as err:  # 5xx, a cut connection, a bad answer
+        return _bundled(f"the Hub could not be reached for {name} ({_reason(err)})")
     return WeightsSource(folder, "hub", repo_id, revision=revision, commit=folder.name)
 
 

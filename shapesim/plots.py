@@ -88,3 +88,37 @@ def confusion_matrices(results: dict[str, dict]) -> Figure:
         ax.set_title(f"{name}: F1 {m['f1']:.4f}", fontsize=10)
     fig.tight_layout()
     return fig
+
+
+def atlas_map(atlas, title: str | None = None, placed: list[tuple[float, float, str]] | None = None) -> Figure:
+    """The atlas as a scatter coloured by class; classes held out of training drawn hollow.
+
+    ``placed`` adds highlighted points ``(x, y, label)``, such as a user's pictures.
+    """
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(7.2, 5.6))
+    colours = plt.get_cmap("tab10")
+    for k, name in enumerate(atlas.class_names):
+        m = atlas.cls == k
+        if not m.any():
+            continue
+        held = name in atlas.holdout
+        ax.scatter(
+            atlas.coords[m, 0],
+            atlas.coords[m, 1],
+            s=7,
+            alpha=0.75,
+            facecolors="none" if held else colours(k),
+            edgecolors=colours(k),
+            linewidths=0.6,
+            label=f"{name} (held out)" if held else name,
+        )
+    for x, y, label in placed or []:
+        ax.scatter([x], [y], s=160, marker="*", color="black", edgecolors="white", linewidths=1.2, zorder=5)
+        ax.annotate(label, (x, y), xytext=(6, 6), textcoords="offset points", fontsize=10, weight="bold")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.legend(loc="center left", bbox_to_anchor=(1.0, 0.5), fontsize=9, markerscale=2, frameon=False)
+    ax.set_title(title or "UMAP of the learned embeddings", fontsize=11)
+    fig.tight_layout()
+    return fig

@@ -43,7 +43,7 @@ def _heatmap(attention: torch.Tensor, framing: Framing) -> np.ndarray:
     """A gate map of the framed square, placed back over the original picture."""
     side = max(1, round(framing.side))
     up = F.interpolate(attention[None].float(), size=(side, side), mode="bilinear", align_corners=False)[0, 0]
-    out = torch.zeros(framing.height, framing.width)
+    out = torch.full((framing.height, framing.width), float(up.min()))  # outside the frame: the least attention
     x0, y0 = int(framing.left), int(framing.top)
     sx0, sy0 = max(0, -x0), max(0, -y0)
     dx0, dy0 = max(0, x0), max(0, y0)

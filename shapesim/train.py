@@ -62,6 +62,7 @@ class TrainConfig:
     channels_last: bool = True
     eval_every: int = 250  # steps between validations (and checkpoints)
     eval_pairs: int = 512  # fixed validation pairs
+    target_f1: float = 0.0  # stop once validation F1 reaches this (0: run all steps)
     out: str = "runs/latest"
     resume: bool = False  # continue the run in `out` from its last checkpoint
     progress: bool = True  # show a progress bar
@@ -216,8 +217,8 @@ def _check_writable(out: Path) -> None:
 @dataclass
 class TrainResult:
     best_f1: float
-    steps: int
-    seconds: float
+    steps: int  # steps run (fewer than asked when target_f1 was reached)
+    seconds: float  # training time, validation excluded
     pairs_per_s: float
     history: list[dict] = field(default_factory=list)
 
@@ -270,7 +271,9 @@ def train(config: TrainConfig, callback: Callable[[int], None] | None = None) ->
         unit="step",
         dynamic_ncols=True,
     )
-    started, seen, last_f1 = time.perf_counter(), 0, float("nan")
+    # Training time excludes validation and checkpoints, so pairs/s and time-to-F1 measure learning alone.
+    started, aside, seen, last_f1 = time.perf_counter(), 0.0, 0, float("nan")
+    last_step = start_step
     model.train()
     for step in bar:
         for group in optimizer.param_groups:
@@ -291,10 +294,13 @@ def train(config: TrainConfig, callback: Callable[[int], None] | None = None) ->
         scaler.step(optimizer)
         scaler.update()
         seen += config.batch_size
-        rate = seen / (time.perf_counter() - started)
+        last_step = step + 1
+        training_seconds = time.perf_counter() - started - aside
+        rate = seen / training_seconds
         bar.set_postfix(loss=f"{loss.item():.4f}", f1=f"{last_f1:.4f}", pairs_s=f"{rate:.0f}")
 
         if (step + 1) % config.eval_every == 0 or step + 1 == config.steps:
+            paused = time.perf_counter()
             metrics = score(model, validation)
             last_f1 = metrics["f1"]
             record = {
@@ -302,7 +308,7 @@ def train(config: TrainConfig, callback: Callable[[int], None] | None = None) ->
                 "pairs": (step + 1) * config.batch_size,
                 "loss": round(loss.item(), 6),
                 "lr": optimizer.param_groups[0]["lr"],
-                "seconds": round(time.perf_counter() - started, 2),
+                "seconds": round(training_seconds, 2),
                 "pairs_per_s": round(rate, 1),
                 **{f"val_{k}": v for k, v in metrics.items()},
             }
@@ -313,8 +319,11 @@ def train(config: TrainConfig, callback: Callable[[int], None] | None = None) ->
                 best_f1 = metrics["f1"]
                 save_model(model, out)
             save_state(out / STATE_NAME, model, optimizer, step + 1, best_f1)
+            aside += time.perf_counter() - paused
+            if config.target_f1 and metrics["f1"] >= config.target_f1:
+                break
         if callback is not None:
             callback(step + 1)
     bar.close()
-    seconds = time.perf_counter() - started
-    return TrainResult(best_f1, config.steps, seconds, seen / max(seconds, 1e-9), history)
+    seconds = time.perf_counter() - started - aside
+    return TrainResult(best_f1, last_step, seconds, seen / max(seconds, 1e-9), history)

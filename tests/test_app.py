@@ -1,14 +1,201 @@
-import matplotlib.figure
+"""The app: handlers as plain functions, then through gradio_client against a running server."""
+
+import socket
+
+import gradio as gr
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from gradio_client import Client, handle_file
+from PIL import Image, ImageDraw
 
 import app
+from shapesim.atlas import Atlas
+from shapesim.hub import WeightsSource
+from shapesim.model import AGFusionModel
+from shapesim.predict import Predictor
 
 
-def test_sample_pairs_returns_a_figure_of_eight_pairs():
-    fig = app.sample_pairs("seed", 3)
-    assert isinstance(fig, matplotlib.figure.Figure)
-    assert len([ax for ax in fig.axes if ax.images]) == 8
+@pytest.fixture(scope="module")
+def predictor(tmp_path_factory):
+    torch.manual_seed(0)
+    folder = tmp_path_factory.mktemp("w")
+    AGFusionModel(embedding_dim=8).save_pretrained(folder)
+    return Predictor.from_pretrained(str(folder), device="cpu")
 
 
-def test_the_app_builds():
-    demo = app.build()
-    assert demo.title == "shapesim"
+@pytest.fixture(scope="module")
+def atlas():
+    rng = np.random.default_rng(0)
+    n = 90
+    emb = rng.normal(size=(n, 8)).astype(np.float32)
+    emb /= np.linalg.norm(emb, axis=1, keepdims=True)
+    return Atlas(
+        emb,
+        rng.normal(size=(n, 2)).astype(np.float32),
+        np.arange(n) % 9,
+        np.arange(n) % 3,
+        rng.integers(0, 255, (n, 32, 32)).astype(np.uint8),
+        holdout=("arrow",),
+    )
+
+
+def drawing(kind: str, size=280) -> np.ndarray:
+    img = Image.new("RGB", (size, size), "white")
+    d = ImageDraw.Draw(img)
+    if kind == "circle":
+        d.ellipse((70, 70, 210, 210), outline="black", width=6)
+    else:
+        d.rectangle((70, 70, 210, 210), outline="black", width=6)
+    return np.asarray(img)
+
+
+def editor(picture) -> dict:
+    return {"background": picture, "layers": [], "composite": picture}
+
+
+# ----------------------------------------------------------------------------- plain functions
+
+
+def test_editor_picture_reads_composite_then_background():
+    a, b = drawing("circle"), drawing("square")
+    assert app.editor_picture({"background": a, "layers": [], "composite": b}) is b
+    assert app.editor_picture({"background": a, "layers": [], "composite": None}) is a
+    assert app.editor_picture({"background": None, "layers": [], "composite": None}) is None
+    assert app.editor_picture(None) is None
+
+
+def test_compare_gives_verdict_similarity_heatmaps_and_map_points(predictor, atlas):
+    verdict, similarity, ha, hb, placed = app.compare(
+        predictor, atlas, editor(drawing("circle")), editor(drawing("square"))
+    )
+    assert set(verdict) == {"same shape", "different shapes"}
+    assert sum(verdict.values()) == pytest.approx(1.0)
+    assert "Cosine similarity" in similarity
+    assert ha.shape == hb.shape == (280, 280, 3) and ha.dtype == np.uint8
+    assert [p["label"] for p in placed] == ["your picture A", "your picture B"]
+
+
+@pytest.mark.parametrize(
+    "a, b, message",
+    [
+        (None, "square", "Picture A is empty"),
+        ("circle", {"background": None, "layers": [], "composite": None}, "Picture B is empty"),  # untouched canvas
+        ("blank", "square", "nothing is drawn"),  # a cleared canvas: white, touched
+        ("tiny", "square", "too small"),
+    ],
+)
+def test_bad_input_is_a_friendly_error(predictor, atlas, a, b, message):
+    pictures = {
+        "circle": editor(drawing("circle")),
+        "square": editor(drawing("square")),
+        "blank": editor(np.full((280, 280, 3), 255, np.uint8)),
+        "tiny": editor(np.zeros((2, 2, 3), np.uint8)),
+    }
+    with pytest.raises(gr.Error, match=message):
+        app.compare(
+            predictor,
+            atlas,
+            pictures.get(a, a) if isinstance(a, str) else a,
+            pictures.get(b, b) if isinstance(b, str) else b,
+        )
+
+
+def test_random_pair_fills_both_editors_and_counts_on():
+    a, b, note, counter = app.random_pair("shapes", 3)
+    assert a["composite"].shape == (app.CANVAS, app.CANVAS, 3) and a["composite"].dtype == np.uint8
+    assert counter == 4 and "preset `shapes`" in note
+    again, _, _, _ = app.random_pair("shapes", 3)
+    assert np.array_equal(again["composite"], a["composite"])
+
+
+def test_the_map_holds_every_reference_point_and_the_placed_pictures(atlas):
+    frame = app.atlas_frame(atlas, [{"x": 0.5, "y": 0.5, "label": "your picture A", "near": "circle"}])
+    assert isinstance(frame, pd.DataFrame) and len(frame) == len(atlas) + 1
+    assert "arrow (held out)" in set(frame["class"]) and frame["class"].iloc[-1] == "your picture A"
+    shown = app.atlas_pictures(atlas, [-0.5, 0.5])
+    inside = ((atlas.coords[:, 0] >= -0.5) & (atlas.coords[:, 0] <= 0.5)).sum()
+    assert len(shown) == min(inside, 48) and shown[0][0].shape == (32, 32, 3)
+    assert app.atlas_pictures(atlas, None) == []
+
+
+def test_model_card_says_where_the_weights_came_from(predictor):
+    text = app.model_card(predictor)
+    assert "local folder" in text and "attention gate" in text
+    fallback = Predictor(
+        predictor.model, WeightsSource(predictor.source.path, "bundled", "x", fallback_reason="Hub down")
+    )
+    assert "Hub down" in app.model_card(fallback)
+
+
+def test_examples_exist_and_come_in_pairs():
+    ex = app.examples()
+    assert len(ex) >= 5
+    for a, b in ex:
+        assert Image.open(a["background"]).size == Image.open(b["background"]).size
+
+
+# ----------------------------------------------------------------------------- through a running server
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def client(predictor, atlas):
+    demo = app.build(predictor, atlas)
+    demo.queue(default_concurrency_limit=2, max_size=20)
+    port = _free_port()
+    demo.launch(
+        server_name="127.0.0.1",
+        server_port=port,
+        prevent_thread_lock=True,
+        quiet=True,
+        max_file_size=app.MAX_UPLOAD,
+        allowed_paths=[str(app.ASSETS)],
+    )
+    yield Client(f"http://127.0.0.1:{port}/", verbose=False)
+    demo.close()
+
+
+def _upload(tmp_path, name, picture) -> dict:
+    path = tmp_path / name
+    Image.fromarray(picture).save(path)
+    return {"background": handle_file(str(path)), "layers": [], "composite": handle_file(str(path))}
+
+
+def test_client_compares_two_pngs(client, tmp_path):
+    a, b = _upload(tmp_path, "a.png", drawing("circle")), _upload(tmp_path, "b.png", drawing("square"))
+    verdict, similarity, heat_a, heat_b, scatter = client.predict(a, b, api_name="/compare")
+    assert verdict["label"] in ("same shape", "different shapes")
+    assert {c["label"] for c in verdict["confidences"]} == {"same shape", "different shapes"}
+    assert "Cosine similarity" in similarity
+    for heat in (heat_a, heat_b):
+        assert Image.open(heat).size == (280, 280)
+    labels = scatter["value"]["data"] if isinstance(scatter, dict) and "value" in scatter else scatter
+    assert "your picture A" in str(labels)
+
+
+def test_client_gets_a_friendly_error_for_an_empty_editor(client, tmp_path):
+    from gradio_client.exceptions import AppError
+
+    empty = {"background": None, "layers": [], "composite": None}
+    with pytest.raises(AppError, match="Picture A is empty"):
+        client.predict(empty, _upload(tmp_path, "b.png", drawing("square")), api_name="/compare")
+    # and the server keeps serving
+    a, b = _upload(tmp_path, "a.png", drawing("circle")), _upload(tmp_path, "b.png", drawing("square"))
+    assert client.predict(a, b, api_name="/compare")[0]["label"]
+
+
+def test_client_random_pair_and_atlas(client):
+    a, b, note = client.predict("sketch", api_name="/random_pair")  # the counter is session state
+    assert "preset `sketch`" in note
+    assert Image.open(a["composite"]).size == (app.CANVAS, app.CANVAS)
+    a2, _, _ = client.predict("sketch", api_name="/random_pair")
+    assert not np.array_equal(np.asarray(Image.open(a["composite"])), np.asarray(Image.open(a2["composite"])))
+    data = client.predict(api_name="/atlas")
+    assert set(data) >= {"x", "y", "class"} and len(data["x"]) == 90

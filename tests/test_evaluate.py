@@ -39,3 +39,32 @@ def test_test_sets_are_fixed_and_respect_the_holdout():
     )
     assert held.all() and label.sum() == 50
     assert [s.name for s in make_test_sets(32, holdout=(), n=10)] == ["seed", "shapes", "sketch"]
+
+
+def test_the_bundled_checkpoint_is_good_on_the_seed_preset():
+    """The model the app ships: F1 >= 0.99 on a small fixed test set of the origin project's data."""
+    from shapesim.evaluate import score
+    from shapesim.hub import BUNDLED
+    from shapesim.model import AGFusionModel
+
+    model = AGFusionModel.from_pretrained(str(BUNDLED))
+    (seed_set,) = make_test_sets(64, names=("seed",), n=200)
+    metrics = score(model, seed_set)
+    assert metrics["f1"] >= 0.99, metrics
+
+
+def test_the_bundled_checkpoint_comes_with_its_card_metrics_and_atlas():
+    from shapesim.hub import BUNDLED
+
+    for name in (
+        "config.json",
+        "model.safetensors",
+        "train_config.json",
+        "metrics.jsonl",
+        "eval.json",
+        "README.md",
+        "atlas.npz",
+    ):
+        assert (BUNDLED / name).is_file(), name
+    card = (BUNDLED / "README.md").read_text()
+    assert "python -m shapesim train" in card and "| `seed` |" in card

@@ -1,0 +1,36 @@
+"""How well the bundled model answers, on the fixed test sets and on mouse-drawn-looking doodles.
+
+    python benchmarks/quality.py [--json] [--pairs 2000]
+
+The same figures as `python -m shapesim evaluate --weights checkpoints`, written
+to the README's results table.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks.common import parser, publish, setup  # noqa: E402
+from shapesim.evaluate import evaluate_folder, results_table, training_holdout  # noqa: E402
+from shapesim.hub import BUNDLED  # noqa: E402
+
+
+def main() -> None:
+    p = parser(__doc__)
+    p.add_argument("--weights", default=str(BUNDLED))
+    p.add_argument("--pairs", type=int, default=2000)
+    args = p.parse_args()
+    setup(args)
+    results = evaluate_folder(args.weights, pairs=args.pairs)
+    figures = {
+        name: {k: m[k] for k in ("pairs", "accuracy", "precision", "recall", "f1", "roc_auc")}
+        for name, m in results.items()
+    }
+    publish("quality", figures, results_table(results, training_holdout(args.weights)), args)
+
+
+if __name__ == "__main__":
+    main()

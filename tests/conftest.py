@@ -1,0 +1,24 @@
+"""Test-wide settings, applied before anything imports huggingface_hub or gradio."""
+
+import os
+import socket
+import sys
+import tempfile
+from pathlib import Path
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+HUB_PORT = _free_port()
+os.environ["HF_ENDPOINT"] = f"http://127.0.0.1:{HUB_PORT}"  # the Hub stub (tests/hubstub.py), never the internet
+os.environ["HF_HOME"] = tempfile.mkdtemp(prefix="shapesim-hf-")
+os.environ["HF_HUB_DISABLE_TELEMETRY"] = "1"
+os.environ.pop("SHAPESIM_WEIGHTS", None)
+os.environ.pop("HF_HUB_OFFLINE", None)
+os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
+os.environ.setdefault("MPLBACKEND", "Agg")
+sys.path.insert(0, str(Path(__file__).resolve().parent))

@@ -1,0 +1,66 @@
+import numpy as np
+import pytest
+import torch
+
+from shapesim.atlas import Atlas, build_atlas, knn_accuracy
+from shapesim.model import AGFusionModel
+from shapesim.predict import Predictor
+
+
+def toy_atlas(n=60, d=8, seed=0) -> Atlas:
+    rng = np.random.default_rng(seed)
+    cls = np.arange(n) % 3
+    centres = rng.normal(size=(3, d)) * 3
+    emb = centres[cls] + rng.normal(size=(n, d)) * 0.3
+    emb /= np.linalg.norm(emb, axis=1, keepdims=True)
+    coords = np.stack([cls * 10.0, np.zeros(n)], 1) + rng.normal(size=(n, 2))
+    thumbs = rng.integers(0, 255, (n, 32, 32)).astype(np.uint8)
+    return Atlas(emb.astype(np.float32), coords.astype(np.float32), cls, np.zeros(n, int), thumbs, holdout=("star",))
+
+
+def test_save_and_load_round_trip_without_pickle(tmp_path):
+    atlas = toy_atlas()
+    atlas.save(tmp_path / "atlas.npz")
+    loaded = Atlas.load(tmp_path / "atlas.npz")
+    assert np.array_equal(loaded.coords, atlas.coords) and np.array_equal(loaded.cls, atlas.cls)
+    assert loaded.class_names == atlas.class_names and loaded.holdout == ("star",)
+    with np.load(tmp_path / "atlas.npz", allow_pickle=False) as z:
+        assert all(z[k].dtype != object for k in z.files)
+
+
+def test_a_pickled_or_broken_atlas_is_refused(tmp_path):
+    np.savez(tmp_path / "evil.npz", embeddings=np.array([{"x": 1}], dtype=object))
+    with pytest.raises(ValueError, match="not a valid atlas"):
+        Atlas.load(tmp_path / "evil.npz")
+    with pytest.raises(FileNotFoundError, match="python -m shapesim atlas"):
+        Atlas.load(tmp_path / "missing.npz")
+
+
+def test_place_puts_a_reference_point_next_to_its_own_coordinates():
+    atlas = toy_atlas()
+    spread = np.ptp(atlas.coords[:, 0])
+    for i in (0, 17, 42):
+        x, y = atlas.place(atlas.embeddings[i])
+        assert np.hypot(x - atlas.coords[i, 0], y - atlas.coords[i, 1]) < 0.2 * spread
+        assert atlas.nearest_class(atlas.embeddings[i]) == atlas.class_names[atlas.cls[i]]
+
+
+def test_knn_accuracy():
+    pts = np.array([[0, 0], [0, 1], [1, 0], [10, 10], [10, 11], [11, 10]], float)
+    labels = np.array([0, 0, 0, 1, 1, 1])
+    assert knn_accuracy(pts, labels, k=2) == 1.0
+    assert knn_accuracy(pts, np.array([0, 1, 0, 1, 0, 1]), k=2) < 0.5
+    assert knn_accuracy(pts, labels, k=2, subset=labels == 1) == 1.0
+
+
+def test_build_atlas_end_to_end(tmp_path):
+    torch.manual_seed(0)
+    folder = tmp_path / "w"
+    AGFusionModel(embedding_dim=8).save_pretrained(folder)
+    predictor = Predictor.from_pretrained(str(folder), device="cpu")
+    atlas, report = build_atlas(predictor, n=81, holdout=("heart",))
+    assert atlas.coords.shape == (81, 2) and atlas.embeddings.shape == (81, 8)
+    assert set(atlas.cls.tolist()) == set(range(9)) and set(atlas.style.tolist()) == {0, 1, 2}
+    assert 0 <= report["knn_accuracy_2d"] <= 1 and "knn_accuracy_2d_heldout" in report
+    atlas.save(tmp_path / "a.npz")
+    assert Atlas.load(tmp_path / "a.npz").thumbnails.shape == (81, 32, 32)

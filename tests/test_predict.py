@@ -1,0 +1,132 @@
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image, ImageDraw
+
+from shapesim.model import AGFusionModel
+from shapesim.predict import Comparison, Predictor, overlay
+
+
+@pytest.fixture(scope="module")
+def weights(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("predictor")
+    torch.manual_seed(0)
+    AGFusionModel(embedding_dim=16).save_pretrained(folder)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def predictor(weights):
+    return Predictor.from_pretrained(str(weights), device="cpu")
+
+
+def circle(size=(300, 200), box=(40, 30, 180, 170), width=5):
+    img = Image.new("RGB", size, "white")
+    ImageDraw.Draw(img).ellipse(box, outline="black", width=width)
+    return img
+
+
+def square(size=(256, 256)):
+    img = Image.new("RGBA", size, (0, 0, 0, 0))  # transparent: composited on white
+    ImageDraw.Draw(img).rectangle((60, 60, 190, 190), outline=(200, 0, 0, 255), width=8)
+    return img
+
+
+def test_compare_returns_the_answer_and_heatmaps_of_each_pictures_size(predictor):
+    c = predictor.compare(circle(), square())
+    assert isinstance(c, Comparison)
+    assert 0 <= c.probability <= 1 and c.same == (c.probability >= 0.5)
+    assert -1 <= c.similarity <= 1
+    assert c.heatmap_a.shape == (200, 300) and c.heatmap_b.shape == (256, 256)
+    for h in (c.heatmap_a, c.heatmap_b):
+        assert h.dtype == np.float32 and 0 <= h.min() and h.max() <= 1 and h.max() > 0
+    assert c.embedding_a.shape == (16,)
+
+
+def test_compare_is_symmetric_and_equals_compare_batch(predictor):
+    a, b, c2 = circle(), square(), circle(box=(100, 20, 200, 120), width=2)
+    one = predictor.compare(a, b)
+    swapped = predictor.compare(b, a)
+    assert one.probability == pytest.approx(swapped.probability, abs=1e-5)
+    batch = predictor.compare_batch([a, c2], [b, a])
+    assert batch[0].probability == pytest.approx(one.probability, abs=1e-5)
+    assert np.allclose(batch[0].heatmap_a, one.heatmap_a, atol=1e-5)
+    assert predictor.compare_batch([], []) == []
+    with pytest.raises(ValueError, match="as many pictures on each side"):
+        predictor.compare_batch([a], [])
+
+
+def test_a_blank_picture_is_a_clear_error(predictor):
+    with pytest.raises(ValueError, match="nothing is drawn"):
+        predictor.compare(Image.new("RGB", (280, 280), "white"), circle())
+
+
+def test_inputs_of_every_kind(predictor, tmp_path):
+    path = tmp_path / "c.png"
+    circle().save(path)
+    ref = predictor.compare(circle(), square()).probability
+    for a in (str(path), path, np.asarray(circle()), path.read_bytes()):
+        assert predictor.compare(a, square()).probability == pytest.approx(ref, abs=1e-5)
+
+
+def test_overlay_is_an_rgb_picture_of_the_same_size(predictor):
+    img = circle()
+    c = predictor.compare(img, square())
+    out = overlay(img, c.heatmap_a)
+    assert out.shape == (200, 300, 3) and out.dtype == np.uint8
+    with pytest.raises(ValueError, match="not the size of the picture"):
+        overlay(img, c.heatmap_b)
+
+
+def test_embed_gives_one_row_per_picture(predictor):
+    e = predictor.embed([circle(), square(), circle()])
+    assert e.shape == (3, 16)
+    assert np.allclose(e[0], e[2], atol=1e-5)
+
+
+def test_the_predictor_says_where_its_weights_came_from(predictor, weights):
+    assert predictor.source.kind == "folder"
+    assert str(weights) in predictor.weights
+
+
+def test_cli_predict_json(weights, tmp_path):
+    circle().save(tmp_path / "a.png")
+    square().save(tmp_path / "b.png")
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "shapesim",
+            "predict",
+            str(tmp_path / "a.png"),
+            str(tmp_path / "b.png"),
+            "--weights",
+            str(weights),
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert run.returncode == 0, run.stderr
+    out = json.loads(run.stdout)
+    assert set(out) == {"probability", "same", "similarity", "weights"}
+    assert 0 <= out["probability"] <= 1 and isinstance(out["same"], bool) and "local folder" in out["weights"]
+    bad = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "shapesim",
+            "predict",
+            str(tmp_path / "a.png"),
+            str(tmp_path / "nope.png"),
+            "--weights",
+            str(weights),
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert bad.returncode == 2 and "no such file" in bad.stderr
