@@ -18,11 +18,12 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 import gradio as gr  # noqa: E402
 import numpy as np  # noqa: E402
+import PIL.Image  # noqa: E402
 
 from shapesim import hub  # noqa: E402
 from shapesim.atlas import ATLAS_NAME, Atlas  # noqa: E402
 from shapesim.data import PRESETS, PairGenerator  # noqa: E402
-from shapesim.images import ImageError  # noqa: E402
+from shapesim.images import MAX_PIXELS, ImageError  # noqa: E402
 from shapesim.predict import Predictor, overlay  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent
@@ -31,6 +32,9 @@ EXAMPLES = ASSETS / "examples"
 CANVAS = 280  # px; small canvases draw smoothly
 MAX_UPLOAD = "10mb"
 log = logging.getLogger("shapesim.app")
+# gradio decodes uploads with PIL before a handler sees them: make PIL refuse what
+# shapesim refuses (PIL raises above twice this, a decompression-bomb guard).
+PIL.Image.MAX_IMAGE_PIXELS = MAX_PIXELS // 2
 
 
 # ----------------------------------------------------------------------------- start-up

@@ -23,18 +23,23 @@ def _sample(args: argparse.Namespace) -> None:
 def _add_dataclass_options(p: argparse.ArgumentParser, cls) -> None:
     """One ``--option`` per field of a config dataclass, with its default and comment as help."""
     import dataclasses
+    import inspect
+    import re
     import typing
 
     hints = typing.get_type_hints(cls)
+    comments = dict(re.findall(r"^\s+(\w+):[^#\n]*#\s*(.+)$", inspect.getsource(cls), re.M))
     for f in dataclasses.fields(cls):
         flag = "--" + f.name.replace("_", "-")
         kind = hints[f.name]
+        default = " ".join(f.default) if isinstance(f.default, tuple) else f.default
+        help_text = f"{comments.get(f.name, '')} (default: {default})".strip()
         if kind is bool:
-            p.add_argument(flag, action=argparse.BooleanOptionalAction, default=f.default)
+            p.add_argument(flag, action=argparse.BooleanOptionalAction, default=f.default, help=comments.get(f.name))
         elif typing.get_origin(kind) is tuple:
-            p.add_argument(flag, nargs="*", default=list(f.default), metavar="NAME")
+            p.add_argument(flag, nargs="*", default=list(f.default), metavar="NAME", help=help_text)
         else:
-            p.add_argument(flag, type=kind, default=f.default, help=f"(default: {f.default})")
+            p.add_argument(flag, type=kind, default=f.default, help=help_text)
 
 
 def _train(args: argparse.Namespace) -> None:
@@ -44,6 +49,13 @@ def _train(args: argparse.Namespace) -> None:
 
     config = TrainConfig(**{f.name: getattr(args, f.name) for f in dataclasses.fields(TrainConfig)})
     result = train(config)
+    import torch.distributed as dist
+
+    if dist.is_initialized():  # started by torchrun: one report, from rank 0
+        rank = dist.get_rank()
+        dist.destroy_process_group()
+        if rank != 0:
+            return
     print(
         f"best validation F1 {result.best_f1:.4f} after {result.steps} steps, "
         f"{result.seconds:.0f} s, {result.pairs_per_s:.0f} pairs/s; model in {config.out}"

@@ -466,7 +466,9 @@ class PairGenerator:
         styles = np.array([STYLES.index(s) for s in spec.styles])
         position = np.argmax(styles[None, :] == a.style.numpy()[:, None], axis=1)
         next_style = styles[(position + 1) % len(styles)]
-        b_style = sample_images(spec, self.seed, index, _STREAM_B).style.numpy()
+        b_style = _choose(
+            uniforms(self.seed, index, _STREAM_B, 2)[:, 1], spec.styles, STYLES
+        )  # as sample_images draws it
         b_style = np.where(hard == HARD_POSITIVE, next_style, b_style)
         b = sample_images(spec, self.seed, index, _STREAM_B, allowed[ib], b_style)
         b = b.where(torch.from_numpy(hard == HARD_NEGATIVE), replace(a, cls=b.cls, shape=b.shape))

@@ -132,16 +132,19 @@ def predict_batches(model: nn.Module, batches: Iterator[PairBatch]) -> tuple[np.
     return np.concatenate(logits), np.concatenate(labels), np.concatenate(hard)
 
 
-def score(model: nn.Module, test_set: PairSet, batch_size: int = 256) -> dict[str, float]:
-    """Metrics of ``model`` on ``test_set``, plus the accuracy on its hard pairs."""
-    logits, labels, hard = predict_batches(model, test_set.batches(batch_size))
+def summarise(logits: np.ndarray, labels: np.ndarray, hard: np.ndarray) -> dict[str, float]:
+    """Metrics of ``logits`` against ``labels``, plus the pair count and the accuracy on hard pairs."""
     metrics = binary_metrics(labels, logits)
     metrics["pairs"] = len(labels)
-    hard_mask = hard != HARD_NONE
-    metrics["hard_accuracy"] = (
-        float(((logits > 0) == labels.astype(bool))[hard_mask].mean()) if hard_mask.any() else float("nan")
-    )
+    mask = hard != HARD_NONE
+    right = (logits > 0) == labels.astype(bool)
+    metrics["hard_accuracy"] = float(right[mask].mean()) if mask.any() else float("nan")
     return metrics
+
+
+def score(model: nn.Module, test_set: PairSet, batch_size: int = 256) -> dict[str, float]:
+    """Metrics of ``model`` on ``test_set``, plus the accuracy on its hard pairs."""
+    return summarise(*predict_batches(model, test_set.batches(batch_size)))
 
 
 def training_holdout(folder: str | Path) -> tuple[str, ...]:

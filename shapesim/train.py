@@ -24,14 +24,16 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
+import numpy as np
 import torch
+import torch.distributed as dist
 import torch.nn.functional as F
 from safetensors.torch import load_file, save_file
 from torch import Tensor
 from tqdm import tqdm
 
 from .data import PairGenerator, preset
-from .evaluate import VALIDATION_SEED, PairSet, score
+from .evaluate import VALIDATION_SEED, PairSet, predict_batches, summarise
 from .model import AGFusionModel
 
 __all__ = ["TrainConfig", "train", "select_device", "atomic_write"]
@@ -214,13 +216,55 @@ def _check_writable(out: Path) -> None:
         raise ValueError(f"cannot write checkpoints to {out}: {err.strerror or err}") from err
 
 
+@dataclass(frozen=True)
+class Distributed:
+    """This process's place in a run: rank 0 of 1 unless started by torchrun."""
+
+    rank: int = 0
+    world: int = 1
+    local_rank: int = 0
+
+    @property
+    def main(self) -> bool:
+        return self.rank == 0
+
+
+def setup_distributed(device_name: str) -> tuple[Distributed, torch.device]:
+    """Join the process group torchrun describes (WORLD_SIZE, RANK, LOCAL_RANK, MASTER_ADDR/PORT).
+
+    NCCL on GPUs, gloo on CPUs. A plain ``python -m shapesim train`` is rank 0 of 1.
+    """
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    if world <= 1:
+        return Distributed(), select_device(device_name)
+    rank, local = int(os.environ["RANK"]), int(os.environ.get("LOCAL_RANK", "0"))
+    if torch.cuda.is_available() and device_name in ("auto", "cuda"):
+        torch.cuda.set_device(local)
+        device, backend = torch.device("cuda", local), "nccl"
+    else:
+        device, backend = select_device("cpu" if device_name == "auto" else device_name), "gloo"
+    if not dist.is_initialized():
+        dist.init_process_group(backend)
+    return Distributed(rank, world, local), device
+
+
+def _gather(values: np.ndarray, where: Distributed) -> np.ndarray:
+    """Every rank's ``values``, concatenated in rank order (the identity on one process)."""
+    if where.world == 1:
+        return values
+    parts: list = [None] * where.world
+    dist.all_gather_object(parts, values)
+    return np.concatenate(parts)
+
+
 @dataclass
 class TrainResult:
     best_f1: float
     steps: int  # steps run (fewer than asked when target_f1 was reached)
     seconds: float  # training time, validation excluded
-    pairs_per_s: float
+    pairs_per_s: float  # all processes together
     history: list[dict] = field(default_factory=list)
+    model: AGFusionModel | None = None  # the model as it ended (not the best one)
 
 
 def train(config: TrainConfig, callback: Callable[[int], None] | None = None) -> TrainResult:
@@ -230,15 +274,16 @@ def train(config: TrainConfig, callback: Callable[[int], None] | None = None) ->
     raising from it stops the run there, as a Ctrl-C would.
     """
     out = Path(config.out)
-    _check_writable(out)
-    device = select_device(config.device)
+    where, device = setup_distributed(config.device)
+    if where.main:
+        _check_writable(out)
     amp_dtype = autocast_dtype(config.precision, device)
     torch.manual_seed(config.seed)
 
-    model = AGFusionModel(**config.model_kwargs()).to(device)
+    core = AGFusionModel(**config.model_kwargs()).to(device)  # the same initial weights on every rank
     memory_format = torch.channels_last if config.channels_last and device.type != "mps" else torch.contiguous_format
-    model = model.to(memory_format=memory_format)
-    optimizer = torch.optim.AdamW(_param_groups(model, config.weight_decay), lr=config.lr, betas=(0.9, 0.99))
+    core = core.to(memory_format=memory_format)
+    optimizer = torch.optim.AdamW(_param_groups(core, config.weight_decay), lr=config.lr, betas=(0.9, 0.99))
     scaler = torch.amp.GradScaler(device.type, enabled=amp_dtype == torch.float16 and device.type == "cuda")
 
     start_step, best_f1 = 0, -1.0
@@ -247,10 +292,17 @@ def train(config: TrainConfig, callback: Callable[[int], None] | None = None) ->
             raise ValueError(f"nothing to resume: {out / STATE_NAME} does not exist")
         saved = TrainConfig.from_json(out / "train_config.json")
         config = TrainConfig(**{**asdict(saved), "resume": True, "progress": config.progress, "device": config.device})
-        start_step, best_f1 = load_state(out / STATE_NAME, model, optimizer, device)
-    else:
+        start_step, best_f1 = load_state(out / STATE_NAME, core, optimizer, device)
+    elif where.main:
         (out / "metrics.jsonl").unlink(missing_ok=True)
-    atomic_write(out / "train_config.json", lambda p: p.write_text(json.dumps(asdict(config), indent=2) + "\n"))
+    if where.main:
+        atomic_write(out / "train_config.json", lambda p: p.write_text(json.dumps(asdict(config), indent=2) + "\n"))
+    # DistributedDataParallel averages the gradients of all ranks in backward.
+    model = (
+        torch.nn.parallel.DistributedDataParallel(core, device_ids=[device.index] if device.type == "cuda" else None)
+        if where.world > 1
+        else core
+    )
 
     train_gen = PairGenerator(config.spec(), config.image_size, seed=config.seed, device=device)
     val_spec = preset(config.preset, holdout=config.holdout)
@@ -266,7 +318,7 @@ def train(config: TrainConfig, callback: Callable[[int], None] | None = None) ->
         range(start_step, config.steps),
         initial=start_step,
         total=config.steps,
-        disable=not config.progress,
+        disable=not (config.progress and where.main),
         desc="train",
         unit="step",
         dynamic_ncols=True,
@@ -278,7 +330,8 @@ def train(config: TrainConfig, callback: Callable[[int], None] | None = None) ->
     for step in bar:
         for group in optimizer.param_groups:
             group["lr"] = config.lr * lr_factor(step, config.warmup, config.steps)
-        batch = train_gen(step * config.batch_size, config.batch_size)  # the data position is the step
+        # The data position is the step; each rank draws its own block of pairs.
+        batch = train_gen((step * where.world + where.rank) * config.batch_size, config.batch_size)
         a = batch.a.contiguous(memory_format=memory_format)
         b = batch.b.contiguous(memory_format=memory_format)
         with autocast():
@@ -286,14 +339,14 @@ def train(config: TrainConfig, callback: Callable[[int], None] | None = None) ->
         loss = F.binary_cross_entropy_with_logits(fused.logit.float(), batch.label)
         if config.batch_pairs > 0:
             classes = torch.cat([batch.params_a.cls, batch.params_b.cls]).to(device)
-            loss = loss + config.batch_pairs * all_pairs_loss(model, fused, classes)
+            loss = loss + config.batch_pairs * all_pairs_loss(core, fused, classes)
         optimizer.zero_grad(set_to_none=True)
         scaler.scale(loss).backward()
         scaler.unscale_(optimizer)
         torch.nn.utils.clip_grad_norm_(model.parameters(), config.clip)
         scaler.step(optimizer)
         scaler.update()
-        seen += config.batch_size
+        seen += config.batch_size * where.world
         last_step = step + 1
         training_seconds = time.perf_counter() - started - aside
         rate = seen / training_seconds
@@ -301,11 +354,12 @@ def train(config: TrainConfig, callback: Callable[[int], None] | None = None) ->
 
         if (step + 1) % config.eval_every == 0 or step + 1 == config.steps:
             paused = time.perf_counter()
-            metrics = score(model, validation)
+            _average_buffers(core, where)
+            metrics = _validate(core, validation, where)
             last_f1 = metrics["f1"]
             record = {
                 "step": step + 1,
-                "pairs": (step + 1) * config.batch_size,
+                "pairs": (step + 1) * config.batch_size * where.world,
                 "loss": round(loss.item(), 6),
                 "lr": optimizer.param_groups[0]["lr"],
                 "seconds": round(training_seconds, 2),
@@ -313,12 +367,14 @@ def train(config: TrainConfig, callback: Callable[[int], None] | None = None) ->
                 **{f"val_{k}": v for k, v in metrics.items()},
             }
             history.append(record)
-            with open(out / "metrics.jsonl", "a") as f:
-                f.write(json.dumps(record) + "\n")
-            if metrics["f1"] > best_f1:
-                best_f1 = metrics["f1"]
-                save_model(model, out)
-            save_state(out / STATE_NAME, model, optimizer, step + 1, best_f1)
+            improved = metrics["f1"] > best_f1
+            best_f1 = max(best_f1, metrics["f1"])
+            if where.main:  # one writer; every rank holds the same weights
+                with open(out / "metrics.jsonl", "a") as f:
+                    f.write(json.dumps(record) + "\n")
+                if improved:
+                    save_model(core, out)
+                save_state(out / STATE_NAME, core, optimizer, step + 1, best_f1)
             aside += time.perf_counter() - paused
             if config.target_f1 and metrics["f1"] >= config.target_f1:
                 break
@@ -326,4 +382,27 @@ def train(config: TrainConfig, callback: Callable[[int], None] | None = None) ->
             callback(step + 1)
     bar.close()
     seconds = time.perf_counter() - started - aside
-    return TrainResult(best_f1, last_step, seconds, seen / max(seconds, 1e-9), history)
+    if where.world > 1:
+        _average_buffers(core, where)
+        dist.barrier()  # the checkpoint is on disk before any rank moves on
+    return TrainResult(best_f1, last_step, seconds, seen / max(seconds, 1e-9), history, core)
+
+
+def _average_buffers(model: AGFusionModel, where: Distributed) -> None:
+    """Average BatchNorm running statistics over the ranks, so every rank validates and saves the same model.
+
+    (DDP broadcasts rank 0's buffers before each forward, but the last forward
+    leaves each rank one update apart; SyncBatchNorm would need GPUs.)
+    """
+    if where.world == 1:
+        return
+    for buf in model.buffers():
+        if buf.is_floating_point():
+            dist.all_reduce(buf, op=dist.ReduceOp.SUM)
+            buf /= where.world
+
+
+def _validate(model: AGFusionModel, validation: PairSet, where: Distributed) -> dict:
+    """Validation metrics; with several ranks each scores a share of the pairs and all see the total."""
+    share = PairSet(validation.name, validation.generator, validation.index[where.rank :: where.world])
+    return summarise(*(_gather(part, where) for part in predict_batches(model, share.batches(256))))

@@ -1,4 +1,4 @@
-"""Test-wide settings, applied before anything imports huggingface_hub or gradio."""
+"""Test-wide settings, applied before anything imports huggingface_hub or gradio, and shared helpers."""
 
 import os
 import socket
@@ -7,13 +7,13 @@ import tempfile
 from pathlib import Path
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
 
 
-HUB_PORT = _free_port()
+HUB_PORT = free_port()
 os.environ["HF_ENDPOINT"] = f"http://127.0.0.1:{HUB_PORT}"  # the Hub stub (tests/hubstub.py), never the internet
 os.environ["HF_HOME"] = tempfile.mkdtemp(prefix="shapesim-hf-")
 os.environ["HF_HUB_DISABLE_TELEMETRY"] = "1"
@@ -22,3 +22,20 @@ os.environ.pop("HF_HUB_OFFLINE", None)
 os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
 os.environ.setdefault("MPLBACKEND", "Agg")
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+
+def serve(demo) -> str:
+    """Launch a gradio app on a free port of 127.0.0.1 the way app.py does; returns its URL."""
+    import app
+
+    demo.queue(default_concurrency_limit=2, max_size=20)
+    port = free_port()
+    demo.launch(
+        server_name="127.0.0.1",
+        server_port=port,
+        prevent_thread_lock=True,
+        quiet=True,
+        max_file_size=app.MAX_UPLOAD,
+        allowed_paths=[str(app.ASSETS)],
+    )
+    return f"http://127.0.0.1:{port}/"

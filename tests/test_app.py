@@ -1,12 +1,11 @@
 """The app: handlers as plain functions, then through gradio_client against a running server."""
 
-import socket
-
 import gradio as gr
 import numpy as np
 import pandas as pd
 import pytest
 import torch
+from conftest import serve
 from gradio_client import Client, handle_file
 from PIL import Image, ImageDraw
 
@@ -139,26 +138,10 @@ def test_examples_exist_and_come_in_pairs():
 # ----------------------------------------------------------------------------- through a running server
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def client(predictor, atlas):
     demo = app.build(predictor, atlas)
-    demo.queue(default_concurrency_limit=2, max_size=20)
-    port = _free_port()
-    demo.launch(
-        server_name="127.0.0.1",
-        server_port=port,
-        prevent_thread_lock=True,
-        quiet=True,
-        max_file_size=app.MAX_UPLOAD,
-        allowed_paths=[str(app.ASSETS)],
-    )
-    yield Client(f"http://127.0.0.1:{port}/", verbose=False)
+    yield Client(serve(demo), verbose=False)
     demo.close()
 
 

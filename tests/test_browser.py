@@ -8,11 +8,11 @@ Set SHAPESIM_SCREENSHOT=path to keep a screenshot of the app in use.
 import math
 import os
 import shutil
-import socket
 import tempfile
 from pathlib import Path
 
 import pytest
+from conftest import serve
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 FLAGS = [
@@ -48,19 +48,7 @@ def url():
     import app
 
     demo = app.build()  # the bundled model: the screenshot shows real answers
-    demo.queue(default_concurrency_limit=2, max_size=20)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    demo.launch(
-        server_name="127.0.0.1",
-        server_port=port,
-        prevent_thread_lock=True,
-        quiet=True,
-        max_file_size=app.MAX_UPLOAD,
-        allowed_paths=[str(app.ASSETS)],
-    )
-    yield f"http://127.0.0.1:{port}/"
+    yield serve(demo)
     demo.close()
 
 

@@ -130,3 +130,20 @@ def test_cli_predict_json(weights, tmp_path):
         text=True,
     )
     assert bad.returncode == 2 and "no such file" in bad.stderr
+
+
+def test_the_bundled_model_on_mouse_drawn_shapes():
+    """What a visitor does first: a wobbly circle vs a wobbly square is "different"; two circles of
+    another size and colour are "same"; and most doodle pairs (not from the training generator) are right."""
+    from shapesim.doodles import doodle, doodle_pairs
+
+    predictor = Predictor.from_pretrained(device="cpu")  # the bundled checkpoint
+    rng = np.random.default_rng(5)
+    circle_a, square_b = doodle("circle", rng), doodle("square", rng)
+    assert not predictor.compare(circle_a, square_b).same
+    small_red = Image.new("RGB", (400, 300), (250, 245, 235))
+    ImageDraw.Draw(small_red).ellipse((250, 40, 330, 115), outline=(200, 30, 30), width=4)
+    assert predictor.compare(circle_a, small_red).same
+    a, b, labels, _ = doodle_pairs(40, seed=11, classes=("circle", "square", "triangle", "star", "heart"))
+    right = [c.same == bool(y) for c, y in zip(predictor.compare_batch(a, b), labels, strict=True)]
+    assert np.mean(right) >= 0.9

@@ -138,6 +138,6 @@ def test_cli_trains_and_evaluates_end_to_end(tmp_path):
     evaluated = run("evaluate", "--weights", str(out), "--pairs", "16", "--json", "--figure", str(tmp_path / "c.png"))
     assert evaluated.returncode == 0, evaluated.stderr
     results = json.loads(evaluated.stdout)
-    assert set(results) == {"seed", "shapes", "sketch"}  # no held-out classes, so no held-out set
+    assert set(results) == {"seed", "shapes", "sketch", "doodles"}  # no held-out classes, so no held-out set
     assert results["seed"]["pairs"] == 16
     assert (tmp_path / "c.png").stat().st_size > 1000
