@@ -260,7 +260,7 @@ def build(predictor: Predictor | None = None, atlas: Atlas | None = None) -> gr.
             if examples():
                 gr.Examples(examples(), inputs=[editor_a, editor_b], label="Examples (click to load both pictures)")
 
-        with gr.Tab("Map"):
+        with gr.Tab("Map") as map_tab:
             gr.Markdown(
                 "Every dot is a reference picture, placed by a UMAP of the model's embeddings; hover for "
                 "its class. Your last two pictures appear as **your picture A / B** after a Compare. "
@@ -282,17 +282,15 @@ def build(predictor: Predictor | None = None, atlas: Atlas | None = None) -> gr.
             if (ASSETS / "training.png").is_file():
                 gr.Image(str(ASSETS / "training.png"), label="Training curves", interactive=False)
 
-        def on_compare(a, b):
-            v, s, ha, hb, pts = compare(predictor, atlas, a, b)
-            return v, s, ha, hb, pts, atlas_frame(atlas, pts)
-
         compare_btn.click(
-            on_compare,
+            lambda a, b: compare(predictor, atlas, a, b),
             [editor_a, editor_b],
-            [verdict, similarity, heat_a, heat_b, placed, scatter],
+            [verdict, similarity, heat_a, heat_b, placed],
             api_name="compare",
             concurrency_limit=4,
         )
+        # The map (2,000 points) is sent when it is looked at, not with every answer.
+        map_tab.select(lambda pts: atlas_frame(atlas, pts), placed, scatter, api_name="map")
         swap_btn.click(lambda a, b: (b, a), [editor_a, editor_b], [editor_a, editor_b], api_name="swap")
         clear_btn.click(
             lambda: (None, None, None, "", None, None, ""),

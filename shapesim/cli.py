@@ -92,11 +92,11 @@ def _curves(args: argparse.Namespace) -> None:
 
     from .plots import training_curves
 
-    path = Path(args.run) / "metrics.jsonl"
+    path = Path(args.run_dir) / "metrics.jsonl"
     if not path.is_file():
-        raise ValueError(f"no metrics.jsonl in {args.run}")
+        raise ValueError(f"no metrics.jsonl in {args.run_dir}")
     records = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
-    config = json.loads((Path(args.run) / "train_config.json").read_text())
+    config = json.loads((Path(args.run_dir) / "train_config.json").read_text())
     title = f"preset '{config['preset']}', {config['image_size']} px, batch {config['batch_size']}"
     training_curves(records, title=title).savefig(args.out, dpi=100)
     print(f"wrote {args.out}")
@@ -135,9 +135,9 @@ def _atlas(args: argparse.Namespace) -> None:
     (folder / "atlas.json").write_text(json.dumps(report, indent=2) + "\n")
     fig = atlas_map(
         atlas,
-        title=f"UMAP of {len(atlas)} reference pictures "
-        f"(k-NN class accuracy: 2-D {report['knn_accuracy_2d']:.3f}, "
-        f"{atlas.embeddings.shape[1]}-D {report['knn_accuracy_embedding']:.3f})",
+        title=f"UMAP of {len(atlas)} reference pictures\n"
+        f"10-NN class accuracy: 2-D {report['knn_accuracy_2d']:.3f}, "
+        f"{atlas.embeddings.shape[1]}-D {report['knn_accuracy_embedding']:.3f}",
     )
     if args.figure:
         fig.savefig(args.figure, dpi=100)
@@ -221,7 +221,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(run=_evaluate)
 
     p = commands.add_parser("curves", help="plot a run's training curves from its metrics.jsonl")
-    p.add_argument("--run", default="checkpoints", help="a training output folder")
+    p.add_argument("--run", dest="run_dir", default="checkpoints", help="a training output folder")
     p.add_argument("--out", default="assets/training.png")
     p.set_defaults(run=_curves)
 

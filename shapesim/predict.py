@@ -54,6 +54,19 @@ def _heatmap(attention: torch.Tensor, framing: Framing) -> np.ndarray:
     return out.clamp(0, 1).numpy()
 
 
+# matplotlib's viridis at nine stops; interpolating them is indistinguishable by eye and
+# keeps matplotlib (a second of import) out of the request path.
+_VIRIDIS = np.array([[68, 1, 84], [72, 40, 120], [62, 73, 137], [49, 104, 142], [38, 130, 142],
+                     [31, 158, 137], [53, 183, 121], [110, 206, 88], [253, 231, 37]], dtype=np.float32) / 255
+
+
+def _viridis(x: np.ndarray) -> np.ndarray:
+    pos = np.clip(x, 0, 1) * (len(_VIRIDIS) - 1)
+    lo = np.minimum(pos.astype(np.int64), len(_VIRIDIS) - 2)
+    frac = (pos - lo)[..., None]
+    return _VIRIDIS[lo] * (1 - frac) + _VIRIDIS[lo + 1] * frac
+
+
 def overlay(image: object, heatmap: np.ndarray, alpha: float = 0.55) -> np.ndarray:
     """The picture with ``heatmap`` blended over it: ``(H, W, 3)`` uint8 RGB.
 
@@ -61,15 +74,13 @@ def overlay(image: object, heatmap: np.ndarray, alpha: float = 0.55) -> np.ndarr
     yellow (the gate looked here), matplotlib's *viridis*, scaled to the map's
     own range so that a weak but focused gate still shows.
     """
-    from matplotlib import colormaps
-
     rgb = load_image(image)
     heat = np.asarray(heatmap, dtype=np.float32)
     if heat.shape != rgb.shape[:2]:
         raise ValueError(f"the heatmap {heat.shape} is not the size of the picture {rgb.shape[:2]}")
     lo, hi = float(heat.min()), float(heat.max())
     scaled = (heat - lo) / (hi - lo) if hi - lo > 1e-6 else np.zeros_like(heat)
-    coloured = colormaps["viridis"](scaled)[..., :3].astype(np.float32)
+    coloured = _viridis(scaled)
     grey = rgb.mean(axis=2, keepdims=True)  # the picture in grey, so the colours belong to the heatmap
     blended = (1 - alpha) * grey + alpha * coloured
     return (np.clip(blended, 0, 1) * 255).round().astype(np.uint8)

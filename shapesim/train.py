@@ -367,7 +367,7 @@ def train(config: TrainConfig, callback: Callable[[int], None] | None = None) ->
                 **{f"val_{k}": v for k, v in metrics.items()},
             }
             history.append(record)
-            improved = metrics["f1"] > best_f1
+            improved = metrics["f1"] >= best_f1  # on a tie the later, longer-trained model wins
             best_f1 = max(best_f1, metrics["f1"])
             if where.main:  # one writer; every rank holds the same weights
                 with open(out / "metrics.jsonl", "a") as f:

@@ -153,14 +153,14 @@ def _upload(tmp_path, name, picture) -> dict:
 
 def test_client_compares_two_pngs(client, tmp_path):
     a, b = _upload(tmp_path, "a.png", drawing("circle")), _upload(tmp_path, "b.png", drawing("square"))
-    verdict, similarity, heat_a, heat_b, scatter = client.predict(a, b, api_name="/compare")
+    verdict, similarity, heat_a, heat_b = client.predict(a, b, api_name="/compare")
     assert verdict["label"] in ("same shape", "different shapes")
     assert {c["label"] for c in verdict["confidences"]} == {"same shape", "different shapes"}
     assert "Cosine similarity" in similarity
     for heat in (heat_a, heat_b):
         assert Image.open(heat).size == (280, 280)
-    labels = scatter["value"]["data"] if isinstance(scatter, dict) and "value" in scatter else scatter
-    assert "your picture A" in str(labels)
+    shown = client.predict(api_name="/map")  # the Map tab, in the same session: the pictures placed
+    assert "your picture A" in str(shown) and "your picture B" in str(shown)
 
 
 def test_client_gets_a_friendly_error_for_an_empty_editor(client, tmp_path):

@@ -24,3 +24,18 @@ def test_bad_arguments_exit_with_a_message():
     )
     assert run.returncode == 2
     assert "invalid choice: 'nope'" in run.stderr and "seed" in run.stderr
+
+
+def test_curves_draws_a_runs_metrics(tmp_path):
+    import json
+
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "train_config.json").write_text(json.dumps({"preset": "seed", "image_size": 32, "batch_size": 4}))
+    records = [
+        {"pairs": 4 * s, "loss": 1.0 / s, "val_f1": 0.5 + s / 10, "val_roc_auc": 0.6 + s / 10} for s in (1, 2, 3)
+    ]
+    (run / "metrics.jsonl").write_text("\n".join(json.dumps(r) for r in records))
+    assert main(["curves", "--run", str(run), "--out", str(tmp_path / "t.png")]) == 0
+    assert (tmp_path / "t.png").stat().st_size > 1000
+    assert main(["curves", "--run", str(tmp_path), "--out", str(tmp_path / "u.png")]) == 2  # no metrics there
