@@ -57,7 +57,7 @@ def training_curves(records: list[dict], title: str | None = None) -> Figure:
     left.plot(pairs, [r["loss"] for r in records], marker="o", ms=3, color="#0969da")
     left.set_yscale("log")
     left.set_xlabel("training pairs seen")
-    left.set_title("training loss (BCE, last batch)", fontsize=10)
+    left.set_title("training loss (pair + all-pairs BCE, last batch)", fontsize=10)
     left.grid(alpha=0.3)
     right.plot(pairs, [r["val_f1"] for r in records], marker="o", ms=3, color="#1a7f37", label="F1")
     right.plot(pairs, [r["val_roc_auc"] for r in records], ls="--", color="#8250df", label="ROC-AUC")
