@@ -173,10 +173,9 @@ def frame(rgb: np.ndarray, size: int) -> tuple[torch.Tensor, Framing]:
     side = max(bottom - top, right - left) / FILL
     cy, cx = (top + bottom) / 2, (left + right) / 2
     h, w = rgb.shape[:2]
-    info = Framing(left=cx - side / 2, top=cy - side / 2, side=side, height=h, width=w)
 
     # Pad the picture so the square fits, then cut it out at whole pixels.
-    x0, y0 = int(np.floor(info.left)), int(np.floor(info.top))
+    x0, y0 = int(np.floor(cx - side / 2)), int(np.floor(cy - side / 2))
     n = int(np.ceil(side))
     pad = ((max(0, -y0), max(0, y0 + n - h)), (max(0, -x0), max(0, x0 + n - w)))
     canvas = np.stack([np.pad(rgb[..., c], pad, constant_values=background[c]) for c in range(3)], axis=-1)
@@ -184,5 +183,4 @@ def frame(rgb: np.ndarray, size: int) -> tuple[torch.Tensor, Framing]:
     t = torch.from_numpy(np.ascontiguousarray(crop)).permute(2, 0, 1).unsqueeze(0)
     mode = "area" if n >= size else "bilinear"
     t = F.interpolate(t, size=(size, size), mode=mode, **({} if mode == "area" else {"align_corners": False}))
-    info.left, info.top, info.side = float(x0), float(y0), float(n)
-    return t[0].clamp(0, 1), info
+    return t[0].clamp(0, 1), Framing(left=float(x0), top=float(y0), side=float(n), height=h, width=w)

@@ -139,7 +139,7 @@ def atomic_write(path: Path, write) -> None:
 
 def save_model(model: AGFusionModel, out: Path) -> None:
     """The loadable model: ``config.json`` and ``model.safetensors``, each replaced atomically."""
-    config = {k: v for k, v in model._hub_mixin_config.items()} if hasattr(model, "_hub_mixin_config") else {}
+    config = dict(getattr(model, "_hub_mixin_config", {}))  # the init arguments PyTorchModelHubMixin recorded
     atomic_write(out / "config.json", lambda p: p.write_text(json.dumps(config, indent=2) + "\n"))
     state = {k: v.detach().contiguous().cpu() for k, v in model.state_dict().items()}
     atomic_write(out / "model.safetensors", lambda p: save_file(state, str(p), metadata={"format": "pt"}))
