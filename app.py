@@ -23,7 +23,7 @@ import PIL.Image  # noqa: E402
 from shapesim import hub  # noqa: E402
 from shapesim.atlas import ATLAS_NAME, Atlas  # noqa: E402
 from shapesim.data import PRESETS, PairGenerator  # noqa: E402
-from shapesim.images import MAX_PIXELS, ImageError  # noqa: E402
+from shapesim.images import MAX_PIXELS, ImageError, load_image  # noqa: E402
 from shapesim.predict import Predictor, overlay  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent
@@ -57,14 +57,26 @@ def load_predictor() -> Predictor:
 
 
 def load_atlas(predictor: Predictor) -> Atlas | None:
+    """The map that came with the weights. A map is made by one model: another model's
+    embeddings mean nothing on it, so weights without their own map get none."""
     path = Path(predictor.source.path) / ATLAS_NAME
     if not path.is_file():
-        path = hub.BUNDLED / ATLAS_NAME  # weights without an atlas: the bundled map is better than none
+        log.warning("no embedding map: %s has no %s (python -m shapesim atlas --weights DIR)", path.parent, ATLAS_NAME)
+        return None
     try:
-        return Atlas.load(path)
+        atlas = Atlas.load(path)
     except (ValueError, FileNotFoundError) as err:
         log.warning("no embedding map: %s", err)
         return None
+    if atlas.embeddings.shape[1] != predictor.embedding_dim:
+        log.warning(
+            "no embedding map: %s holds %d-D embeddings, the model makes %d-D ones",
+            path,
+            atlas.embeddings.shape[1],
+            predictor.embedding_dim,
+        )
+        return None
+    return atlas
 
 
 # ----------------------------------------------------------------------------- handlers (plain functions)
@@ -194,8 +206,35 @@ def model_card(predictor: Predictor) -> str:
 # ----------------------------------------------------------------------------- the UI
 
 
+class Canvas(gr.ImageEditor):
+    """gradio's ImageEditor whose unreadable uploads get shapesim's message, not a stack trace.
+
+    gradio decodes an upload before any handler runs; when that fails, the file
+    is read again with shapesim's own reader, whose error says what is wrong.
+    """
+
+    is_template = True  # drawn by ImageEditor's front end, as gr.Sketchpad is
+
+    def preprocess(self, payload):
+        try:
+            return super().preprocess(payload)
+        except gr.Error:
+            raise
+        except Exception as err:
+            reason = "it cannot be read as a picture"
+            for file in (payload.composite, payload.background) if payload is not None else ():
+                path = getattr(file, "path", None)
+                try:
+                    if path:
+                        load_image(path)
+                except ImageError as why:
+                    reason = str(why)
+                    break
+            raise gr.Error(f"{self.label} cannot be used: {reason}.") from err
+
+
 def _editor(label: str, elem_id: str) -> gr.ImageEditor:
-    return gr.ImageEditor(
+    return Canvas(
         label=label,
         elem_id=elem_id,
         sources=("upload", "clipboard"),
@@ -261,6 +300,11 @@ def build(predictor: Predictor | None = None, atlas: Atlas | None = None) -> gr.
                 gr.Examples(examples(), inputs=[editor_a, editor_b], label="Examples (click to load both pictures)")
 
         with gr.Tab("Map") as map_tab:
+            if atlas is None:
+                gr.Markdown(
+                    "> These weights come without their own map (`atlas.npz`), so the map is empty. "
+                    "Make one with `python -m shapesim atlas --weights DIR`."
+                )
             gr.Markdown(
                 "Every dot is a reference picture, placed by a UMAP of the model's embeddings; hover for "
                 "its class. Your last two pictures appear as **your picture A / B** after a Compare. "
@@ -309,8 +353,14 @@ def build(predictor: Predictor | None = None, atlas: Atlas | None = None) -> gr.
     return demo
 
 
+def launch(demo: gr.Blocks, **options):
+    """Serve ``demo`` with the app's limits: a bounded request queue, an upload size limit, and
+    ``assets/`` as the only folder of this repository that may be served. Host and port come
+    from GRADIO_SERVER_NAME / GRADIO_SERVER_PORT unless ``options`` name them."""
+    demo.queue(default_concurrency_limit=4, max_size=64)
+    return demo.launch(max_file_size=MAX_UPLOAD, allowed_paths=[str(ASSETS)], show_error=True, **options)
+
+
 if __name__ == "__main__":
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    demo = build()
-    demo.queue(default_concurrency_limit=4, max_size=64)
-    demo.launch(max_file_size=MAX_UPLOAD, allowed_paths=[str(ASSETS)], show_error=True)
+    launch(build())

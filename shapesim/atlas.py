@@ -84,6 +84,11 @@ class Atlas:
     def neighbours(self, embedding: np.ndarray, k: int | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Indices and cosine similarities of the ``k`` reference points nearest ``embedding``."""
         e = np.asarray(embedding, dtype=np.float32).reshape(-1)
+        if e.shape[0] != self.embeddings.shape[1]:
+            raise ValueError(
+                f"an embedding of size {e.shape[0]} cannot be placed on a map of {self.embeddings.shape[1]}-D "
+                "embeddings: the map was made by another model"
+            )
         e = e / max(float(np.linalg.norm(e)), 1e-12)
         sims = self.embeddings @ e
         k = min(k or self.k, len(sims))

@@ -11,6 +11,7 @@ by area averaging, so a thin stroke on a large canvas survives the resize.
 from __future__ import annotations
 
 import io
+import re
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -63,10 +64,16 @@ def _from_pil_source(fp, name: str) -> np.ndarray:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             img = Image.open(fp)
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as err:
+        found = re.search(r"\((\d+) pixels\)", str(err))
+        size = f"{int(found[1]) / 1e6:.0f} megapixels" if found else "too many pixels"
+        raise ImageError(
+            f"{name} is too large: {size}; the limit is {MAX_PIXELS // 1_000_000} megapixels"
+        ) from err
     except UnidentifiedImageError as err:
         raise ImageError(f"{name} is not a picture (PNG, JPEG, GIF, WebP, BMP …)") from err
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as err:
-        raise ImageError(f"{name} is too large to open: {err}") from err
+    except (OSError, SyntaxError, ValueError) as err:  # a header PIL knows, cut short or broken
+        raise ImageError(f"{name} is truncated or corrupt and cannot be decoded ({err})") from err
     with img:
         return _from_pil(img, name)
 

@@ -118,6 +118,10 @@ class Predictor:
         """Where the weights came from, in words."""
         return self.source.describe()
 
+    @property
+    def embedding_dim(self) -> int:
+        return self.model.projection[-1].out_features
+
     def prepare(self, image: object) -> tuple[torch.Tensor, Framing]:
         """One picture → the model's input ``(3, S, S)`` and where it was cut from."""
         return frame(load_image(image), self.image_size)

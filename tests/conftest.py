@@ -28,14 +28,6 @@ def serve(demo) -> str:
     """Launch a gradio app on a free port of 127.0.0.1 the way app.py does; returns its URL."""
     import app
 
-    demo.queue(default_concurrency_limit=2, max_size=20)
     port = free_port()
-    demo.launch(
-        server_name="127.0.0.1",
-        server_port=port,
-        prevent_thread_lock=True,
-        quiet=True,
-        max_file_size=app.MAX_UPLOAD,
-        allowed_paths=[str(app.ASSETS)],
-    )
+    app.launch(demo, server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True)
     return f"http://127.0.0.1:{port}/"

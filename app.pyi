@@ -1,0 +1,355 @@
+"""shapesim's Gradio app: draw or upload two pictures, see whether they show the same shape.
+
+    python app.py
+
+Configuration by environment: SHAPESIM_WEIGHTS (a folder or a Hub repo id,
+``user/name[@revision]``; default: the bundled checkpoints/), and gradio's own
+GRADIO_SERVER_NAME / GRADIO_SERVER_PORT for host and port.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from pathlib import Path
+
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+
+import gradio as gr  # noqa: E402
+import numpy as np  # noqa: E402
+import PIL.Image  # noqa: E402
+
+from shapesim import hub  # noqa: E402
+from shapesim.atlas import ATLAS_NAME, Atlas  # noqa: E402
+from shapesim.data import PRESETS, PairGenerator  # noqa: E402
+from shapesim.images import MAX_PIXELS, ImageError, load_image  # noqa: E402
+from shapesim.predict import Predictor, overlay  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent
+ASSETS = ROOT / "assets"
+EXAMPLES = ASSETS / "examples"
+CANVAS = 280  # px; small canvases draw smoothly
+MAX_UPLOAD = "10mb"
+log = logging.getLogger("shapesim.app")
+# gradio decodes uploads with PIL before a handler sees them: make PIL refuse what
+# shapesim refuses (PIL raises above twice this, a decompression-bomb guard).
+PIL.Image.MAX_IMAGE_PIXELS = MAX_PIXELS // 2
+
+
+# ----------------------------------------------------------------------------- start-up
+
+
+def load_predictor() -> Predictor:
+    """The configured weights, or the bundled ones (with the reason) when those cannot be loaded."""
+    try:
+        return Predictor.from_pretrained()
+    except (ValueError, FileNotFoundError) as err:
+        log.warning("cannot load the configured weights (%s); using the bundled checkpoint", err)
+        predictor = Predictor.from_pretrained(str(hub.BUNDLED))
+        predictor.source = hub.WeightsSource(
+            hub.BUNDLED,
+            "bundled",
+            str(hub.BUNDLED),
+            fallback_reason=f"the configured weights could not be loaded: {err}",
+        )
+        return predictor
+
+
+def load_atlas(predictor: Predictor) -> Atlas | None:
+    path = Path(predictor.source.path) / ATLAS_NAME
+    if not path.is_file():
+        path = hub.BUNDLED / ATLAS_NAME  # weights without an atlas: the bundled map is better than none
+    try:
+        return Atlas.load(path)
+    except (ValueError, FileNotFoundError) as err:
+        log.warning("no embedding map: %s", err)
+        return None
+
+
+# ----------------------------------------------------------------------------- handlers (plain functions)
+
+
+def editor_picture(value: dict | np.ndarray | None) -> np.ndarray | None:
+    """The picture in an ImageEditor value: the composite, else the background, else None."""
+    if value is None:
+        return None
+    if isinstance(value, np.ndarray):
+        return value
+    for key in ("composite", "background"):
+        picture = value.get(key)
+        if picture is not None:
+            return np.asarray(picture)
+    return None
+
+
+def compare(predictor: Predictor, atlas: Atlas | None, value_a, value_b):
+    """The Compare button: verdict, similarity, two heatmaps, and the map points of both pictures."""
+    pictures = {}
+    for side, value in (("A", value_a), ("B", value_b)):
+        picture = editor_picture(value)
+        if picture is None:
+            raise gr.Error(f"Picture {side} is empty: draw a shape or upload a picture first.")
+        pictures[side] = picture
+    try:
+        result = predictor.compare(pictures["A"], pictures["B"])
+    except ImageError as err:
+        raise gr.Error(f"That picture cannot be used: {err}.") from err
+    verdict = {"same shape": result.probability, "different shapes": 1 - result.probability}
+    similarity = f"**Cosine similarity** of the two embeddings: **{result.similarity:+.3f}** (−1 … +1)"
+    heat_a = overlay(pictures["A"], result.heatmap_a)
+    heat_b = overlay(pictures["B"], result.heatmap_b)
+    placed = []
+    if atlas is not None:
+        for side, emb in (("A", result.embedding_a), ("B", result.embedding_b)):
+            x, y = atlas.place(emb)
+            placed.append({"x": x, "y": y, "label": f"your picture {side}", "near": atlas.nearest_class(emb)})
+    return verdict, similarity, heat_a, heat_b, placed
+
+
+def random_pair(preset: str, counter: int):
+    """Two generated pictures (a labelled pair) for the editors, and the counter moved on."""
+    batch = PairGenerator(preset, image_size=CANVAS, seed=20_26)(int(counter), 1)
+    to_img = lambda t: (t.permute(1, 2, 0).numpy() * 255).round().astype(np.uint8)  # noqa: E731
+    a, b = to_img(batch.a[0]), to_img(batch.b[0])
+    info = batch.describe(0)
+    a_info, b_info = info["a"], info["b"]
+    note = (
+        f"Random pair from preset `{preset}`: {a_info['class']} ({a_info['style']}) "
+        f"and {b_info['class']} ({b_info['style']})."
+    )
+    editor = lambda img: {"background": img, "layers": [], "composite": img}  # noqa: E731
+    return editor(a), editor(b), note, int(counter) + 1
+
+
+def atlas_frame(atlas: Atlas | None, placed: list[dict] | None):
+    """Rows for the map: every reference point, then the user's placed pictures."""
+    import pandas as pd
+
+    if atlas is None:
+        return pd.DataFrame({"x": [], "y": [], "class": [], "style": []})
+    names = np.array(atlas.class_names)[atlas.cls]
+    held = np.isin(names, atlas.holdout)
+    frame = pd.DataFrame(
+        {
+            "x": atlas.coords[:, 0],
+            "y": atlas.coords[:, 1],
+            "class": np.where(held, np.char.add(names, " (held out)"), names),
+            "style": np.array(atlas.style_names)[atlas.style],
+        }
+    )
+    if placed:
+        extra = pd.DataFrame(
+            {
+                "x": [p["x"] for p in placed],
+                "y": [p["y"] for p in placed],
+                "class": [p["label"] for p in placed],
+                "style": [f"nearest: {p['near']}" for p in placed],
+            }
+        )
+        frame = pd.concat([frame, extra], ignore_index=True)
+    return frame
+
+
+def atlas_pictures(atlas: Atlas | None, x_range: list[float] | None, limit: int = 48):
+    """The reference pictures whose points lie in ``x_range`` (the map's brush selection)."""
+    if atlas is None or not x_range:
+        return []
+    lo, hi = sorted(float(v) for v in x_range[:2])
+    idx = np.nonzero((atlas.coords[:, 0] >= lo) & (atlas.coords[:, 0] <= hi))[0][:limit]
+    names = np.array(atlas.class_names)
+    return [
+        (
+            np.repeat(atlas.thumbnails[i][:, :, None], 3, axis=2),
+            f"{names[atlas.cls[i]]}, {atlas.style_names[atlas.style[i]]}",
+        )
+        for i in idx
+    ]
+
+
+def model_card(predictor: Predictor) -> str:
+    """The Model tab: where the weights came from, the architecture, and the metrics."""
+    src = predictor.source
+    lines = ["### Weights", f"Loaded from the **{src.describe()}**."]
+    if src.fallback_reason:
+        lines.append(f"\n> The configured weights were not used: {src.fallback_reason}")
+    lines += [
+        "",
+        "### Architecture",
+        "Both pictures pass through the same ResNet-50 stem (conv1 … layer1, trained from scratch, "
+        "256 feature maps). An **attention gate** lets each picture look at the other: its spatial "
+        "gate is computed from its own features and a summary of the other's. The gated features are "
+        "pooled, projected 256 → 128, and compared by **cosine similarity**; a one-weight classifier "
+        "turns the cosine into the probability of the same shape. Colours and polarity are taken out "
+        "first, so only the shape counts.",
+    ]
+    eval_path = Path(src.path) / "eval.json"
+    if eval_path.is_file():
+        from shapesim.evaluate import results_table, training_holdout
+
+        lines += ["", "### Test results", results_table(json.loads(eval_path.read_text()), training_holdout(src.path))]
+    return "\n".join(lines)
+
+
+# ----------------------------------------------------------------------------- the UI
+
+from gradio.events import Dependency
+
+class Canvas(gr.ImageEditor):
+    """gradio's ImageEditor whose unreadable uploads get shapesim's message, not a stack trace.
+
+    gradio decodes an upload before any handler runs; when that fails, the file
+    is read again with shapesim's own reader, whose error says what is wrong.
+    """
+
+    is_template = True  # drawn by ImageEditor's front end, as gr.Sketchpad is
+
+    def preprocess(self, payload):
+        try:
+            return super().preprocess(payload)
+        except gr.Error:
+            raise
+        except Exception as err:
+            reason = "it cannot be read as a picture"
+            for file in (payload.composite, payload.background) if payload is not None else ():
+                path = getattr(file, "path", None)
+                try:
+                    if path:
+                        load_image(path)
+                except ImageError as why:
+                    reason = str(why)
+                    break
+            raise gr.Error(f"{self.label} cannot be used: {reason}.") from err
+    from typing import Callable, Literal, Sequence, Any, TYPE_CHECKING
+    from gradio.blocks import Block
+    if TYPE_CHECKING:
+        from gradio.components import Timer
+        from gradio.components.base import Component
+
+
+def _editor(label: str, elem_id: str) -> gr.ImageEditor:
+    return Canvas(
+        label=label,
+        elem_id=elem_id,
+        sources=("upload", "clipboard"),
+        type="numpy",
+        image_mode="RGB",
+        canvas_size=(CANVAS, CANVAS),
+        fixed_canvas=True,
+        brush=gr.Brush(default_size=6, colors=["#000000"], color_mode="fixed"),
+        eraser=gr.Eraser(default_size=16),
+        layers=False,
+        transforms=(),
+        height=CANVAS + 120,
+    )
+
+
+def examples() -> list[list[dict]]:
+    pairs = sorted(EXAMPLES.glob("*_a.png"))
+    as_value = lambda p: {"background": str(p), "layers": None, "composite": str(p)}  # noqa: E731
+    return [[as_value(a), as_value(a.with_name(a.name.replace("_a.png", "_b.png")))] for a in pairs]
+
+
+def _on_select(atlas: Atlas | None):
+    def pictures_in_range(evt: gr.SelectData):
+        return atlas_pictures(atlas, evt.index)
+
+    return pictures_in_range
+
+
+def build(predictor: Predictor | None = None, atlas: Atlas | None = None) -> gr.Blocks:
+    predictor = predictor or load_predictor()
+    atlas = atlas if atlas is not None else load_atlas(predictor)
+
+    with gr.Blocks(title="shapesim: same shape?") as demo:
+        gr.Markdown(
+            "# shapesim — do these two pictures show the same shape?\n"
+            "Draw with the mouse (or upload, or paste) in both boxes, then press **Compare**."
+        )
+        placed = gr.State([])
+        counter = gr.State(0)
+        with gr.Tab("Compare"):
+            with gr.Row():
+                editor_a = _editor("Picture A", "canvas_a")
+                editor_b = _editor("Picture B", "canvas_b")
+            with gr.Row():
+                compare_btn = gr.Button("Compare", variant="primary", elem_id="compare")
+                swap_btn = gr.Button("Swap", elem_id="swap")
+                clear_btn = gr.Button("Clear", elem_id="clear")
+                preset = gr.Dropdown(list(PRESETS), value="sketch", label="Random pair from", scale=1)
+                random_btn = gr.Button("Random pair", elem_id="random")
+            note = gr.Markdown()
+            with gr.Row():
+                verdict = gr.Label(label="Verdict", num_top_classes=2, elem_id="verdict")
+                with gr.Column():
+                    similarity = gr.Markdown(elem_id="similarity")
+                    gr.Markdown(
+                        "**Heatmaps**: where the attention gate looked. Yellow = most attention, "
+                        "green = some, dark blue = ignored (scaled per picture)."
+                    )
+            with gr.Row():
+                heat_a = gr.Image(label="Attention on A", type="numpy", format="png", interactive=False)
+                heat_b = gr.Image(label="Attention on B", type="numpy", format="png", interactive=False)
+            if examples():
+                gr.Examples(examples(), inputs=[editor_a, editor_b], label="Examples (click to load both pictures)")
+
+        with gr.Tab("Map") as map_tab:
+            gr.Markdown(
+                "Every dot is a reference picture, placed by a UMAP of the model's embeddings; hover for "
+                "its class. Your last two pictures appear as **your picture A / B** after a Compare. "
+                "Drag across the map to see the pictures in that range."
+            )
+            scatter = gr.ScatterPlot(
+                atlas_frame(atlas, []),
+                x="x",
+                y="y",
+                color="class",
+                tooltip=["class", "style"],
+                height=520,
+                label="Embedding map",
+            )
+            gallery = gr.Gallery(label="Pictures in the selected range", columns=8, height=300)
+
+        with gr.Tab("Model"):
+            gr.Markdown(model_card(predictor))
+            if (ASSETS / "training.png").is_file():
+                gr.Image(str(ASSETS / "training.png"), label="Training curves", interactive=False)
+
+        compare_btn.click(
+            lambda a, b: compare(predictor, atlas, a, b),
+            [editor_a, editor_b],
+            [verdict, similarity, heat_a, heat_b, placed],
+            api_name="compare",
+            concurrency_limit=4,
+        )
+        # The map (2,000 points) is sent when it is looked at, not with every answer.
+        map_tab.select(lambda pts: atlas_frame(atlas, pts), placed, scatter, api_name="map")
+        swap_btn.click(lambda a, b: (b, a), [editor_a, editor_b], [editor_a, editor_b], api_name="swap")
+        clear_btn.click(
+            lambda: (None, None, None, "", None, None, ""),
+            None,
+            [editor_a, editor_b, verdict, similarity, heat_a, heat_b, note],
+            api_name="clear",
+        )
+        random_btn.click(random_pair, [preset, counter], [editor_a, editor_b, note, counter], api_name="random_pair")
+        scatter.select(_on_select(atlas), None, gallery, api_visibility="private")
+
+        def atlas_data() -> dict:
+            """The map's points: x, y, class and style of every reference picture."""
+            return atlas_frame(atlas, []).to_dict(orient="list")
+
+        gr.api(atlas_data, api_name="atlas")
+    return demo
+
+
+def launch(demo: gr.Blocks, **options):
+    """Serve ``demo`` with the app's limits: a bounded request queue, an upload size limit, and
+    ``assets/`` as the only folder of this repository that may be served. Host and port come
+    from GRADIO_SERVER_NAME / GRADIO_SERVER_PORT unless ``options`` name them."""
+    demo.queue(default_concurrency_limit=4, max_size=64)
+    return demo.launch(max_file_size=MAX_UPLOAD, allowed_paths=[str(ASSETS)], show_error=True, **options)
+
+
+if __name__ == "__main__":
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    launch(build())

@@ -1,0 +1,193 @@
+"""Training speed side by side: a plain PyTorch loop, shapesim's trainer, and this machine's limit.
+
+    python benchmarks/train_speed.py [--json] [--steps 30]
+
+All in one run, one after the other, on the same machine:
+
+- **peer**: the plain way: the same AGFusionModel in fp32 and NCHW, batch 64,
+  the seed's pictures (a filled circle or square, random colours and place)
+  drawn with PIL one by one and stacked, Adam, binary cross-entropy;
+- **shapesim**: the project's trainer with its defaults (preset `mixed`), the
+  same number of steps, validation excluded;
+- **limit**: the rate of a large fp32 and bf16 ``torch.matmul`` here, and the
+  model's training FLOPs per pair (``torch.utils.flop_counter``): the pairs/s
+  a trainer would reach if every FLOP ran at the faster matmul rate;
+- **time to quality**: ``python -m shapesim train --preset seed --holdout
+  --target-f1 0.99`` from scratch with every other setting at its default, run
+  as a child process: seconds and pairs of training until validation F1 ≥ 0.99
+  (validation every 5 steps on 256 pairs, its time not counted), and the peak
+  resident memory of that process.
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from PIL import Image, ImageDraw
+from torch.utils.flop_counter import FlopCounterMode
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.common import markdown_table, parser, publish, setup  # noqa: E402
+from shapesim.model import AGFusionModel  # noqa: E402
+from shapesim.train import TrainConfig, train  # noqa: E402
+
+SIZE, PEER_BATCH = 64, 64
+
+
+def matmul_gflops(dtype: torch.dtype, n: int, min_seconds: float = 1.0) -> float:
+    """GFLOP/s of ``n×n @ n×n`` in ``dtype``, repeated for at least ``min_seconds``."""
+    a, b = torch.randn(n, n, dtype=dtype), torch.randn(n, n, dtype=dtype)
+    torch.matmul(a, b)
+    runs, start = 0, time.perf_counter()
+    while (elapsed := time.perf_counter() - start) < min_seconds:
+        torch.matmul(a, b)
+        runs += 1
+    return 2 * n**3 * runs / elapsed / 1e9
+
+
+def training_flops_per_pair(pairs: int = 8) -> float:
+    """Forward and backward FLOPs of one training pair (convolutions and matmuls, as the counter sees them)."""
+    model = AGFusionModel()
+    a, b = torch.rand(pairs, 3, SIZE, SIZE), torch.rand(pairs, 3, SIZE, SIZE)
+    with FlopCounterMode(display=False) as counter:
+        out = model(a, b)
+        F.binary_cross_entropy_with_logits(out.logit, torch.ones(pairs)).backward()
+    return counter.get_total_flops() / pairs
+
+
+def peer_picture(rng: np.random.Generator) -> tuple[Image.Image, int]:
+    """The seed's data, the plain way: one PIL picture of a filled circle (0) or square (1)."""
+    cls = int(rng.integers(2))
+    fg, bg = (tuple(int(c) for c in rng.integers(0, 256, 3)) for _ in range(2))
+    img = Image.new("RGB", (SIZE, SIZE), bg)
+    r = rng.uniform(8, 20)
+    cx, cy = rng.uniform(r, SIZE - r, 2)
+    draw = ImageDraw.Draw(img)
+    (draw.ellipse if cls == 0 else draw.rectangle)([cx - r, cy - r, cx + r, cy + r], fill=fg)
+    return img, cls
+
+
+def peer_batch(rng: np.random.Generator) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    pictures = [peer_picture(rng) for _ in range(2 * PEER_BATCH)]
+    x = torch.stack([torch.from_numpy(np.asarray(img, dtype=np.float32) / 255).permute(2, 0, 1) for img, _ in pictures])
+    cls = torch.tensor([c for _, c in pictures])
+    return x[:PEER_BATCH], x[PEER_BATCH:], (cls[:PEER_BATCH] == cls[PEER_BATCH:]).float()
+
+
+def peer_pairs_per_s(steps: int) -> float:
+    """The plain reference loop: fp32, NCHW, batch 64, PIL pictures, Adam."""
+    torch.manual_seed(0)
+    rng = np.random.default_rng(0)
+    model = AGFusionModel().train()
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+
+    def step() -> None:
+        a, b, label = peer_batch(rng)
+        loss = F.binary_cross_entropy_with_logits(model(a, b).logit, label)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+
+    for _ in range(2):  # warm-up
+        step()
+    start = time.perf_counter()
+    for _ in range(steps):
+        step()
+    return steps * PEER_BATCH / (time.perf_counter() - start)
+
+
+def shapesim_pairs_per_s(steps: int, tmp: str) -> float:
+    """The trainer with its defaults, after a short warm-up run; validation is excluded from its timing."""
+    train(TrainConfig(steps=2, eval_every=10_000, eval_pairs=8, out=f"{tmp}/warm", progress=False))
+    run = TrainConfig(steps=steps, eval_every=10_000, eval_pairs=8, out=f"{tmp}/speed", progress=False)
+    return train(run).pairs_per_s
+
+
+def time_to_quality(tmp: str, limit_s: float) -> dict:
+    """A real ``python -m shapesim train`` on `seed` until validation F1 ≥ 0.99, in a child process."""
+    out = Path(tmp) / "seed"
+    command = [sys.executable, "-m", "shapesim", "train", "--preset", "seed", "--holdout", "--target-f1", "0.99"]
+    command += ["--eval-every", "5", "--eval-pairs", "256", "--out", str(out), "--no-progress"]
+    try:
+        subprocess.run(command, cwd=ROOT, check=True, stdout=subprocess.DEVNULL, timeout=limit_s)
+    except subprocess.TimeoutExpired:
+        pass  # not reached in time: the metrics so far say so
+    peak_mib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # kilobytes on Linux
+    history = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
+    reached = next((r for r in history if r["val_f1"] >= 0.99), None)
+    return {
+        "seconds_to_f1_099": reached["seconds"] if reached else None,
+        "pairs_to_f1_099": reached["pairs"] if reached else None,
+        "peak_rss_mib": round(peak_mib),
+    }
+
+
+def main() -> None:
+    p = parser(__doc__)
+    p.add_argument("--steps", type=int, default=30, help="timed steps of the peer and of shapesim")
+    p.add_argument("--give-up", type=float, default=600, help="seconds before the run to F1 0.99 is stopped")
+    args = p.parse_args()
+    setup(args)
+    fp32, bf16 = matmul_gflops(torch.float32, 2048), matmul_gflops(torch.bfloat16, 512)
+    flops = training_flops_per_pair()
+    limit = max(fp32, bf16) * 1e9 / flops
+    peer = peer_pairs_per_s(args.steps)
+    with tempfile.TemporaryDirectory() as tmp:
+        ours = shapesim_pairs_per_s(args.steps, tmp)
+        quality = time_to_quality(tmp, args.give_up)
+    figures = {
+        "peer_pairs_per_s": round(peer, 1),
+        "pairs_per_s": round(ours, 1),
+        "speedup": round(ours / peer, 2),
+        "limit_pct": round(100 * ours / limit, 1),
+        **quality,
+        "limit_pairs_per_s": round(limit, 1),
+        "matmul_gflops_fp32": round(fp32, 1),
+        "matmul_gflops_bf16": round(bf16, 1),
+        "train_mflops_per_pair": round(flops / 1e6, 1),
+        "batch_size": TrainConfig().batch_size,
+    }
+    reached = figures["seconds_to_f1_099"] is not None
+    rows = [
+        ["peer: plain loop (fp32, NCHW, batch 64, PIL pictures, Adam)", f"{peer:.0f} pairs/s", "1.00×", f"{100 * peer / limit:.0f}%"],
+        [
+            f"shapesim trainer, defaults (preset `mixed`, batch {figures['batch_size']})",
+            f"{ours:.0f} pairs/s",
+            f"{ours / peer:.2f}×",
+            f"{figures['limit_pct']:.0f}%",
+        ],
+        [
+            f"limit: {flops / 1e6:.0f} MFLOP per training pair at the matmul rate "
+            f"(fp32 {fp32:.0f}, bf16 {bf16:.1f} GFLOP/s)",
+            f"{limit:.0f} pairs/s",
+            f"{limit / peer:.2f}×",
+            "100%",
+        ],
+    ]
+    table = markdown_table(["training, 64 px", "throughput", "vs peer", "of the limit"], rows)
+    table += "\n\n" + markdown_table(
+        ["from scratch with the defaults", "measured"],
+        [
+            [
+                "validation F1 ≥ 0.99 on `seed`",
+                f"{figures['seconds_to_f1_099']:.0f} s, {figures['pairs_to_f1_099']:,} pairs" if reached else "not reached",
+            ],
+            ["peak resident memory of that run", f"{figures['peak_rss_mib']:,} MiB"],
+        ],
+    )
+    publish("train", figures, table, args)
+
+
+if __name__ == "__main__":
+    main()
