@@ -206,35 +206,38 @@ def model_card(predictor: Predictor) -> str:
 # ----------------------------------------------------------------------------- the UI
 
 
-class Canvas(gr.ImageEditor):
-    """gradio's ImageEditor whose unreadable uploads get shapesim's message, not a stack trace.
+def _explain_unreadable_uploads(editor: gr.ImageEditor) -> gr.ImageEditor:
+    """Unreadable uploads get shapesim's message, not a stack trace.
 
     gradio decodes an upload before any handler runs; when that fails, the file
     is read again with shapesim's own reader, whose error says what is wrong.
+    (A wrapper on the instance: a subclass of a gradio component would make
+    gradio write a .pyi file next to this one at import.)
     """
+    decode = editor.preprocess
 
-    is_template = True  # drawn by ImageEditor's front end, as gr.Sketchpad is
-
-    def preprocess(self, payload):
+    def preprocess(payload):
         try:
-            return super().preprocess(payload)
+            return decode(payload)
         except gr.Error:
             raise
         except Exception as err:
             reason = "it cannot be read as a picture"
             for file in (payload.composite, payload.background) if payload is not None else ():
-                path = getattr(file, "path", None)
                 try:
-                    if path:
-                        load_image(path)
+                    if getattr(file, "path", None):
+                        load_image(file.path)
                 except ImageError as why:
                     reason = str(why)
                     break
-            raise gr.Error(f"{self.label} cannot be used: {reason}.") from err
+            raise gr.Error(f"{editor.label} cannot be used: {reason}.") from err
+
+    editor.preprocess = preprocess
+    return editor
 
 
 def _editor(label: str, elem_id: str) -> gr.ImageEditor:
-    return Canvas(
+    editor = gr.ImageEditor(
         label=label,
         elem_id=elem_id,
         sources=("upload", "clipboard"),
@@ -248,6 +251,7 @@ def _editor(label: str, elem_id: str) -> gr.ImageEditor:
         transforms=(),
         height=CANVAS + 120,
     )
+    return _explain_unreadable_uploads(editor)
 
 
 def examples() -> list[list[dict]]:
