@@ -72,10 +72,19 @@ def _from_pil_source(fp, name: str) -> np.ndarray:
         ) from err
     except UnidentifiedImageError as err:
         raise ImageError(f"{name} is not a picture (PNG, JPEG, GIF, WebP, BMP …)") from err
-    except (OSError, SyntaxError, ValueError) as err:  # a header PIL knows, cut short or broken
-        raise ImageError(f"{name} is truncated or corrupt and cannot be decoded ({err})") from err
+    except Exception as err:  # a header PIL knows, cut short or broken: its decoders raise many kinds
+        raise _corrupt(name, err) from err
     with img:
-        return _from_pil(img, name)
+        try:
+            return _from_pil(img, name)
+        except ImageError:
+            raise
+        except Exception as err:  # PIL's decoders on a damaged file: KeyError, struct.error, …
+            raise _corrupt(name, err) from err
+
+
+def _corrupt(name: str, err: Exception) -> ImageError:
+    return ImageError(f"{name} is truncated or corrupt and cannot be decoded ({type(err).__name__}: {err})")
 
 
 def _from_pil(img: Image.Image, name: str) -> np.ndarray:
@@ -89,7 +98,7 @@ def _from_pil(img: Image.Image, name: str) -> np.ndarray:
             img.draft(img.mode, (MAX_SIDE, MAX_SIDE))  # JPEG decodes at a smaller scale directly
         img.load()
     except (OSError, SyntaxError, ValueError) as err:
-        raise ImageError(f"{name} is truncated or corrupt and cannot be decoded ({err})") from err
+        raise _corrupt(name, err) from err
     factor = max(img.size) // MAX_SIDE
     if factor >= 2:
         img = img.reduce(factor) if img.mode not in ("P", "1") else img.convert("RGBA").reduce(factor)
@@ -136,7 +145,8 @@ def _to_unit_float(arr: np.ndarray) -> np.ndarray:
             raise ImageError(f"pixel values up to {arr.max()} are out of range for a picture (8 or 16 bits)")
         return arr.astype(np.float32) / top
     if np.issubdtype(arr.dtype, np.floating):
-        x = arr.astype(np.float32)
+        with np.errstate(over="ignore"):  # float64 beyond float32's range becomes inf, refused below
+            x = arr.astype(np.float32)
         if not np.isfinite(x).all():
             raise ImageError("the picture has NaN or infinite pixel values")
         if x.min() < 0 or x.max() > 255:
