@@ -67,9 +67,7 @@ def _from_pil_source(fp, name: str) -> np.ndarray:
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as err:
         found = re.search(r"\((\d+) pixels\)", str(err))
         size = f"{int(found[1]) / 1e6:.0f} megapixels" if found else "too many pixels"
-        raise ImageError(
-            f"{name} is too large: {size}; the limit is {MAX_PIXELS // 1_000_000} megapixels"
-        ) from err
+        raise ImageError(f"{name} is too large: {size}; the limit is {MAX_PIXELS // 1_000_000} megapixels") from err
     except UnidentifiedImageError as err:
         raise ImageError(f"{name} is not a picture (PNG, JPEG, GIF, WebP, BMP …)") from err
     except Exception as err:  # a header PIL knows, cut short or broken: its decoders raise many kinds

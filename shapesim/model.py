@@ -13,6 +13,8 @@ and a summary of the other's, in the additive form of Attention U-Net.
 
 from __future__ import annotations
 
+import inspect
+import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,7 +27,7 @@ import torchvision
 from huggingface_hub import PyTorchModelHubMixin, hf_hub_download
 from torch import Tensor, nn
 
-__all__ = ["AttentionGate", "AGFusionModel", "FusionOutput", "canonicalise", "load_weights"]
+__all__ = ["AttentionGate", "AGFusionModel", "FusionOutput", "canonicalise", "check_config", "load_weights"]
 
 WEIGHTS_NAME = "model.safetensors"
 
@@ -58,6 +60,35 @@ def load_weights(model: nn.Module, path: str | Path, device: str | torch.device 
         raise ValueError(f"{path} does not fit {type(model).__name__}: " + "; ".join(p for p in parts if p))
     model.load_state_dict(state, strict=True)
     return model
+
+
+def check_config(path: str | Path) -> dict:
+    """The settings in a ``config.json``, if they describe an AGFusionModel; else a ValueError saying why.
+
+    (The Hub mixin would drop settings it does not know and build the default
+    model, so a config written for another design must be refused here.)
+    """
+    path = Path(path)
+    if not path.exists():
+        return {}  # the defaults; the weights are still checked strictly against them
+    try:
+        config = json.loads(path.read_text())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise ValueError(f"{path} is not a readable JSON file ({err})") from err
+    if not isinstance(config, dict):
+        raise ValueError(f"{path} must hold a JSON object of model settings, not {type(config).__name__}")
+    params = {k: p.default for k, p in inspect.signature(AGFusionModel.__init__).parameters.items() if k != "self"}
+    unknown = sorted(set(config) - set(params))
+    if unknown:
+        raise ValueError(
+            f"{path} describes another model: {', '.join(unknown)} are not settings of AGFusionModel "
+            f"(it takes {', '.join(params)})"
+        )
+    for key, value in config.items():
+        kind = type(params[key])
+        if isinstance(value, bool) or not isinstance(value, (int, float) if kind is float else kind):
+            raise ValueError(f"{path}: {key} must be a {kind.__name__}, got {value!r}")
+    return config
 
 
 _LUMA = (0.299, 0.587, 0.114)

@@ -17,7 +17,7 @@ import torch.nn.functional as F
 
 from .hub import WeightsSource, resolve
 from .images import Framing, frame, load_image
-from .model import AGFusionModel
+from .model import AGFusionModel, check_config
 from .train import select_device
 
 __all__ = ["Comparison", "Predictor", "overlay"]
@@ -106,6 +106,7 @@ class Predictor:
         """Load weights from a folder, a Hub repo id (``user/name[@revision]``), ``$SHAPESIM_WEIGHTS`` or the bundle."""
         where = resolve(source)
         dev = select_device(device or "auto")
+        check_config(where.path / "config.json")
         model = AGFusionModel.from_pretrained(str(where.path), map_location=str(dev))
         size = 64
         train_config = where.path / "train_config.json"

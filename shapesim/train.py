@@ -205,6 +205,20 @@ def all_pairs_loss(model: AGFusionModel, out, classes: Tensor) -> Tensor:
     return 0.5 * (losses[pos].mean() + losses[neg].mean())
 
 
+def _forget_metrics_after(path: Path, step: int) -> None:
+    """Drop the records a killed run wrote after its last checkpoint: the resumed run writes them again."""
+    if not path.is_file():
+        return
+    kept = []
+    for line in path.read_text().splitlines():
+        try:
+            if json.loads(line)["step"] <= step:
+                kept.append(line)
+        except (ValueError, KeyError, TypeError):
+            pass  # a line cut off by the kill
+    atomic_write(path, lambda p: p.write_text("".join(line + "\n" for line in kept)))
+
+
 def _check_writable(out: Path) -> None:
     """Fail now, not after an hour of training, if the output folder cannot be written."""
     try:
@@ -277,6 +291,8 @@ def train(config: TrainConfig, callback: Callable[[int], None] | None = None) ->
     where, device = setup_distributed(config.device)
     if where.main:
         _check_writable(out)
+        for stale in out.glob(".*.tmp-*"):  # half-written files of a run killed while saving
+            stale.unlink(missing_ok=True)
     amp_dtype = autocast_dtype(config.precision, device)
     torch.manual_seed(config.seed)
 
@@ -293,6 +309,8 @@ def train(config: TrainConfig, callback: Callable[[int], None] | None = None) ->
         saved = TrainConfig.from_json(out / "train_config.json")
         config = TrainConfig(**{**asdict(saved), "resume": True, "progress": config.progress, "device": config.device})
         start_step, best_f1 = load_state(out / STATE_NAME, core, optimizer, device)
+        if where.main:
+            _forget_metrics_after(out / "metrics.jsonl", start_step)
     elif where.main:
         (out / "metrics.jsonl").unlink(missing_ok=True)
     if where.main:
