@@ -1,10 +1,13 @@
-"""How fast the app starts and answers, measured from outside as a user's browser would.
+"""How fast the app starts and answers, alone and under load, measured from outside as browsers would.
 
     python benchmarks/app.py [--json]
 
-Starts `python app.py` on a free port on 127.0.0.1, measures the seconds until
-the first successful compare through gradio_client, then the median and p95
-round trip of --calls compares of two 280×280 drawings.
+Starts `python app.py` (the bundled model) on a free port on 127.0.0.1,
+measures the seconds until the first successful compare through
+gradio_client, then the median and p95 round trip of --calls compares of two
+280×280 drawings one after the other; then --clients clients at once, each
+sending --per-client compares of its own pairs: errors, p50 / p95 latency and
+compares per second.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -25,13 +29,73 @@ sys.path.insert(0, str(ROOT))
 from benchmarks.common import markdown_table, parser, publish, setup  # noqa: E402
 
 
+def editor(path: Path) -> dict:
+    """An ImageEditor value holding an uploaded file, as the browser sends it."""
+    from gradio_client import handle_file
+
+    return {"background": handle_file(str(path)), "layers": [], "composite": handle_file(str(path))}
+
+
+def hammer(url: str, jobs: list[list[tuple[Path, Path]]], timeout: float = 120) -> tuple[list[list], list[float]]:
+    """One client per list of ``jobs``, all at once, each comparing its pairs in order.
+
+    Returns every answer (or the exception it raised) in the jobs' layout, and
+    the seconds each took. Bounded: each request waits at most ``timeout``.
+    """
+    from gradio_client import Client
+
+    answers: list[list] = [[None] * len(pairs) for pairs in jobs]
+    seconds: list[float] = []
+
+    def client_loop(c: int) -> None:
+        try:
+            client = Client(url, verbose=False)
+        except Exception as err:  # noqa: BLE001 - recorded as this client's answers
+            answers[c] = [err] * len(jobs[c])
+            return
+        for r, (a, b) in enumerate(jobs[c]):
+            started = time.perf_counter()
+            try:
+                answers[c][r] = client.submit(editor(a), editor(b), api_name="/compare").result(timeout=timeout)
+            except Exception as err:  # noqa: BLE001
+                answers[c][r] = err
+            seconds.append(time.perf_counter() - started)
+
+    threads = [threading.Thread(target=client_loop, args=(c,), daemon=True) for c in range(len(jobs))]
+    for t in threads:
+        t.start()
+    deadline = time.monotonic() + timeout * max(map(len, jobs)) + 60
+    for t in threads:
+        t.join(max(0.0, deadline - time.monotonic()))
+    return answers, seconds
+
+
+def load_pairs(folder: Path, count: int, size: int = 160) -> list[tuple[Path, Path]]:
+    """``count`` different generated pairs (preset `sketch`) as PNG files."""
+    from PIL import Image
+
+    from shapesim.data import PairGenerator
+
+    batch = PairGenerator("sketch", image_size=size, seed=7)(0, count)
+    to_png = lambda t, p: Image.fromarray((t.permute(1, 2, 0).numpy() * 255).round().astype(np.uint8)).save(p)  # noqa: E731
+    pairs = []
+    for i in range(count):
+        pair = (folder / f"load-{i}-a.png", folder / f"load-{i}-b.png")
+        to_png(batch.a[i], pair[0])
+        to_png(batch.b[i], pair[1])
+        pairs.append(pair)
+    return pairs
+
+
 def main() -> None:
     p = parser(__doc__)
     p.add_argument("--calls", type=int, default=30)
     p.add_argument("--timeout", type=float, default=120)
+    p.add_argument("--clients", type=int, default=20, help="clients at once in the load test")
+    p.add_argument("--per-client", type=int, default=10, help="compares each client sends")
     args = p.parse_args()
     setup(args)
-    from gradio_client import Client, handle_file
+    from gradio_client import Client
 
     from shapesim.doodles import doodle
 
@@ -39,7 +103,6 @@ def main() -> None:
     rng = np.random.default_rng(0)
     doodle("circle", rng).save(tmp / "a.png")
     doodle("square", rng).save(tmp / "b.png")
-    editor = lambda p: {"background": handle_file(str(p)), "layers": [], "composite": handle_file(str(p))}  # noqa: E731
 
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -71,6 +134,11 @@ def main() -> None:
             t = time.perf_counter()
             client.predict(editor(tmp / "a.png"), editor(tmp / "b.png"), api_name="/compare")
             trips.append(time.perf_counter() - t)
+        pairs = load_pairs(tmp, args.clients * args.per_client)
+        jobs = [pairs[c * args.per_client : (c + 1) * args.per_client] for c in range(args.clients)]
+        t = time.perf_counter()
+        answers, seconds = hammer(f"http://127.0.0.1:{port}/", jobs, args.timeout)
+        load_wall = time.perf_counter() - t
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -80,11 +148,28 @@ def main() -> None:
         "round_trip_p50_ms": round(float(np.median(trips_ms)), 1),
         "round_trip_p95_ms": round(float(np.percentile(trips_ms, 95)), 1),
     }
+    failed = sum(not isinstance(a, tuple) for row in answers for a in row)
+    load_ms = np.array(seconds) * 1000
+    figures.update(
+        {
+            "load_clients": args.clients,
+            "load_requests": args.clients * args.per_client,
+            "load_failed": failed,
+            "load_p50_ms": round(float(np.median(load_ms)), 1),
+            "load_p95_ms": round(float(np.percentile(load_ms, 95)), 1),
+            "load_compares_per_s": round(len(seconds) / load_wall, 1),
+        }
+    )
     rows = [
         ["`python app.py` to the first answer", f"{figures['ready_s']:.1f} s"],
         [
             "compare round trip through gradio_client, p50 / p95",
             f"{figures['round_trip_p50_ms']:.0f} ms / {figures['round_trip_p95_ms']:.0f} ms",
+        ],
+        [
+            f"{args.clients} clients at once, {args.per_client} compares each: failed, p50 / p95, throughput",
+            f"{failed} of {figures['load_requests']}, {figures['load_p50_ms']:.0f} ms / "
+            f"{figures['load_p95_ms']:.0f} ms, {figures['load_compares_per_s']:.1f} compares/s",
         ],
     ]
     publish("app", figures, markdown_table(["what", "measured"], rows), args)
