@@ -60,11 +60,19 @@ _VIRIDIS = np.array([[68, 1, 84], [72, 40, 120], [62, 73, 137], [49, 104, 142], 
                      [31, 158, 137], [53, 183, 121], [110, 206, 88], [253, 231, 37]], dtype=np.float32) / 255
 
 
-def _viridis(x: np.ndarray) -> np.ndarray:
-    pos = np.clip(x, 0, 1) * (len(_VIRIDIS) - 1)
+def _viridis_table(levels: int = 256) -> np.ndarray:
+    """``(levels, 3)`` colours interpolated between the stops, looked up per pixel instead of computed."""
+    pos = np.linspace(0, len(_VIRIDIS) - 1, levels)
     lo = np.minimum(pos.astype(np.int64), len(_VIRIDIS) - 2)
-    frac = (pos - lo)[..., None]
-    return _VIRIDIS[lo] * (1 - frac) + _VIRIDIS[lo + 1] * frac
+    frac = (pos - lo)[:, None]
+    return (_VIRIDIS[lo] * (1 - frac) + _VIRIDIS[lo + 1] * frac).astype(np.float32)
+
+
+_VIRIDIS_TABLE = _viridis_table()
+
+
+def _viridis(x: np.ndarray) -> np.ndarray:
+    return _VIRIDIS_TABLE[(np.clip(x, 0, 1) * (len(_VIRIDIS_TABLE) - 1)).round().astype(np.uint8)]
 
 
 def overlay(image: object, heatmap: np.ndarray, alpha: float = 0.55) -> np.ndarray:
