@@ -164,13 +164,13 @@ def test_sigkill_while_a_checkpoint_is_written_keeps_the_previous_one(tmp_path, 
 # ----------------------------------------------------------------------------- unwritable checkpoint folders
 
 
-@pytest.mark.parametrize("where", ["file-in-the-way", "read-only-file-system"])
+@pytest.mark.parametrize("where", ["file-in-the-way", "kernel-file-system"])
 def test_an_unwritable_checkpoint_folder_fails_at_start(tmp_path, where):
     if where == "file-in-the-way":
         (tmp_path / "file").write_text("not a folder")
         out = tmp_path / "file" / "run"
     else:
-        out = Path("/sys/shapesim-run")  # sysfs: nothing can be created there, not even by root
+        out = Path("/sys/shapesim-run")  # sysfs: no one can create a folder there, not even root
     started = time.perf_counter()
     done = subprocess.run(tiny_run(out, "--steps", "100000"), cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert done.returncode == 2
