@@ -113,10 +113,8 @@ def _predict(args: argparse.Namespace) -> None:
         print(json.dumps({**result.as_dict(), "weights": predictor.weights}))
     else:
         verdict = "the same shape" if result.same else "different shapes"
-        print(
-            f"{verdict}: probability of the same shape {result.probability:.3f}, "
-            f"cosine similarity {result.similarity:.3f} (weights: {predictor.weights})"
-        )
+        cosine = "" if result.similarity is None else f", cosine similarity {result.similarity:.3f}"
+        print(f"{verdict}: probability of same shape {result.probability:.3f}{cosine} (weights: {predictor.weights})")
 
 
 def _atlas(args: argparse.Namespace) -> None:

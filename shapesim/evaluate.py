@@ -163,12 +163,12 @@ def evaluate_folder(
     names: tuple[str, ...] = ("seed", "shapes", "sketch", "heldout", "doodles"),
 ) -> dict[str, dict]:
     """Score the model in ``folder`` on the fixed test sets; returns {set name: metrics}."""
-    from .model import AGFusionModel
+    from .model import load_model
     from .train import TrainConfig, select_device
 
     folder = Path(folder)
     dev = select_device(device)
-    model = AGFusionModel.from_pretrained(str(folder)).to(dev)
+    model = load_model(folder, dev)
     config_path = folder / "train_config.json"
     size = image_size or (TrainConfig.from_json(config_path).image_size if config_path.is_file() else 64)
     results = {}

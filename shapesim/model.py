@@ -27,7 +27,16 @@ import torchvision
 from huggingface_hub import PyTorchModelHubMixin, hf_hub_download
 from torch import Tensor, nn
 
-__all__ = ["AttentionGate", "AGFusionModel", "FusionOutput", "canonicalise", "check_config", "load_weights"]
+__all__ = [
+    "AttentionGate",
+    "AGFusionModel",
+    "FusionOutput",
+    "HubModel",
+    "canonicalise",
+    "check_config",
+    "load_model",
+    "load_weights",
+]
 
 WEIGHTS_NAME = "model.safetensors"
 
@@ -63,32 +72,40 @@ def load_weights(model: nn.Module, path: str | Path, device: str | torch.device 
 
 
 def check_config(path: str | Path) -> dict:
-    """The settings in a ``config.json``, if they describe an AGFusionModel; else a ValueError saying why.
+    """The settings in a ``config.json`` (with its ``arch``), if they describe a shapesim model; else a
+    ValueError saying why.
 
     (The Hub mixin would drop settings it does not know and build the default
     model, so a config written for another design must be refused here.)
     """
     path = Path(path)
     if not path.exists():
-        return {}  # the defaults; the weights are still checked strictly against them
+        return {"arch": "agfusion"}  # the defaults; the weights are still checked strictly against them
     try:
         config = json.loads(path.read_text())
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
         raise ValueError(f"{path} is not a readable JSON file ({err})") from err
     if not isinstance(config, dict):
         raise ValueError(f"{path} must hold a JSON object of model settings, not {type(config).__name__}")
-    params = {k: p.default for k, p in inspect.signature(AGFusionModel.__init__).parameters.items() if k != "self"}
+    from .archs import ARCHS
+
+    config = dict(config)
+    arch = config.pop("arch", "agfusion")  # configs from before there were several designs
+    if arch not in ARCHS:
+        raise ValueError(f"{path} describes another model: arch {arch!r} is not one of {', '.join(ARCHS)}")
+    cls = ARCHS[arch]
+    params = {k: p.default for k, p in inspect.signature(cls.__init__).parameters.items() if k != "self"}
     unknown = sorted(set(config) - set(params))
     if unknown:
         raise ValueError(
-            f"{path} describes another model: {', '.join(unknown)} are not settings of AGFusionModel "
+            f"{path} describes another model: {', '.join(unknown)} are not settings of {cls.__name__} "
             f"(it takes {', '.join(params)})"
         )
     for key, value in config.items():
         kind = type(params[key])
         if isinstance(value, bool) or not isinstance(value, (int, float) if kind is float else kind):
             raise ValueError(f"{path}: {key} must be a {kind.__name__}, got {value!r}")
-    return config
+    return {"arch": arch, **config}
 
 
 _LUMA = (0.299, 0.587, 0.114)
@@ -143,21 +160,64 @@ class FusionOutput:
     """What the model says about a batch of pairs."""
 
     logit: Tensor  # (B,) > 0 means "same shape"
-    similarity: Tensor  # (B,) cosine similarity of the embeddings, in [-1, 1]
-    embedding_a: Tensor  # (B, D)
-    embedding_b: Tensor  # (B, D)
-    attention_a: Tensor  # (B, 1, h, w) gate of picture a, in (0, 1)
-    attention_b: Tensor  # (B, 1, h, w)
+    similarity: Tensor | None  # (B,) cosine similarity of the embeddings, in [-1, 1]
+    embedding_a: Tensor | None  # (B, D)
+    embedding_b: Tensor | None  # (B, D)
+    attention_a: Tensor | None  # (B, 1, h, w) where the model looked in picture a, in [0, 1]
+    attention_b: Tensor | None  # (B, 1, h, w)
+    # None where a design has no such thing (see shapesim.archs)
 
 
-class AGFusionModel(
-    nn.Module,
-    PyTorchModelHubMixin,
-    library_name="shapesim",
-    repo_url="https://github.com/shapesim/shapesim",
-    tags=["siamese", "shape-similarity", "attention-gate"],
-    license="mit",
+class HubModel(
+    PyTorchModelHubMixin, library_name="shapesim", repo_url="https://github.com/shapesim/shapesim", license="mit"
 ):
+    """What every shapesim model shares: ``save_pretrained`` / ``from_pretrained`` through the Hub
+    mixin, reading ``model.safetensors`` strictly (never a pickle). ``arch`` names the design in
+    ``config.json``; shapesim.archs.model_class maps it back to the class."""
+
+    arch = "agfusion"
+
+    @classmethod
+    def _from_pretrained(
+        cls,
+        *,
+        model_id: str,
+        revision: str | None,
+        cache_dir: str | Path | None,
+        force_download: bool,
+        local_files_only: bool,
+        token: str | bool | None,
+        map_location: str = "cpu",
+        strict: bool = True,
+        **model_kwargs,
+    ):
+        """Read ``model.safetensors`` from a folder or a Hub repo, strictly (never a pickle)."""
+        model_kwargs.pop("arch", None)
+        model = cls(**model_kwargs)
+        if os.path.isdir(model_id):
+            path = os.path.join(model_id, WEIGHTS_NAME)
+        else:
+            path = hf_hub_download(
+                repo_id=model_id,
+                filename=WEIGHTS_NAME,
+                revision=revision,
+                cache_dir=cache_dir,
+                force_download=force_download,
+                token=token,
+                local_files_only=local_files_only,
+            )
+        load_weights(model, path, map_location)
+        return model.eval()
+
+    def config(self) -> dict:
+        """The settings ``config.json`` holds: the init arguments and the design's name."""
+        return {"arch": self.arch, **getattr(self, "_hub_mixin_config", {})}
+
+    def save_pretrained(self, save_directory, *, config: dict | None = None, **kwargs):
+        return super().save_pretrained(save_directory, config=config or self.config(), **kwargs)
+
+
+class AGFusionModel(nn.Module, HubModel, tags=["siamese", "shape-similarity", "attention-gate"]):
     """Siamese ResNet-50 stem + mutual attention gate + projection + scaled cosine.
 
     Args:
@@ -183,37 +243,6 @@ class AGFusionModel(
             self.classifier.weight.fill_(logit_scale)
             self.classifier.bias.fill_(-0.5 * logit_scale)
 
-    @classmethod
-    def _from_pretrained(
-        cls,
-        *,
-        model_id: str,
-        revision: str | None,
-        cache_dir: str | Path | None,
-        force_download: bool,
-        local_files_only: bool,
-        token: str | bool | None,
-        map_location: str = "cpu",
-        strict: bool = True,
-        **model_kwargs,
-    ) -> AGFusionModel:
-        """Read ``model.safetensors`` from a folder or a Hub repo, strictly (never a pickle)."""
-        model = cls(**model_kwargs)
-        if os.path.isdir(model_id):
-            path = os.path.join(model_id, WEIGHTS_NAME)
-        else:
-            path = hf_hub_download(
-                repo_id=model_id,
-                filename=WEIGHTS_NAME,
-                revision=revision,
-                cache_dir=cache_dir,
-                force_download=force_download,
-                token=token,
-                local_files_only=local_files_only,
-            )
-        load_weights(model, path, map_location)
-        return model.eval()
-
     @staticmethod
     def check_input(x: Tensor, name: str) -> None:
         if not isinstance(x, Tensor):
@@ -226,6 +255,15 @@ class AGFusionModel(
     def features(self, x: Tensor) -> Tensor:
         """Backbone features of pictures ``(B, 3, H, W)`` → ``(B, 256, H/4, W/4)``."""
         return self.backbone(canonicalise(x).expand(-1, 3, -1, -1))
+
+    @property
+    def embedding_dim(self) -> int:
+        return self.projection[-1].out_features
+
+    def embed(self, x: Tensor) -> Tensor:
+        """Embeddings of single pictures ``(B, D)``, each gate guided by its own picture."""
+        f = self.features(x)
+        return self.embed_pair(f, f)[0]
 
     def embed_pair(self, fa: Tensor, fb: Tensor) -> tuple[Tensor, Tensor, Tensor, Tensor]:
         ga, gb, alpha_a, alpha_b = self.gate(fa, fb)
@@ -246,3 +284,11 @@ class AGFusionModel(
         similarity = F.cosine_similarity(ea.float(), eb.float(), dim=1, eps=1e-6)
         logit = self.classifier(similarity.unsqueeze(1).to(self.classifier.weight.dtype)).squeeze(1)
         return FusionOutput(logit, similarity, ea, eb, alpha_a, alpha_b)
+
+
+def load_model(folder: str | Path, device: str | torch.device = "cpu") -> nn.Module:
+    """The model in ``folder`` (``config.json`` + ``model.safetensors``), whatever its design."""
+    from .archs import model_class
+
+    config = check_config(Path(folder) / "config.json")
+    return model_class(config["arch"]).from_pretrained(str(folder), map_location=str(device))

@@ -17,7 +17,7 @@ import torch.nn.functional as F
 
 from .hub import WeightsSource, resolve
 from .images import Framing, frame, load_image
-from .model import AGFusionModel, check_config
+from .model import load_model
 from .train import select_device
 
 __all__ = ["Comparison", "Predictor", "overlay"]
@@ -29,11 +29,12 @@ class Comparison:
 
     probability: float  # that both show the same shape, 0-1
     same: bool
-    similarity: float  # cosine similarity of the embeddings, -1..1
-    heatmap_a: np.ndarray  # (H, W) float32 in [0, 1], the size of picture a: where the gate looked
-    heatmap_b: np.ndarray
-    embedding_a: np.ndarray  # (D,) float32
-    embedding_b: np.ndarray
+    similarity: float | None  # cosine similarity of the embeddings, -1..1
+    heatmap_a: np.ndarray | None  # (H, W) float32 in [0, 1], the size of picture a: where the model looked
+    heatmap_b: np.ndarray | None
+    embedding_a: np.ndarray | None  # (D,) float32
+    embedding_b: np.ndarray | None
+    # None where the model's design has no such thing (shapesim.archs: concat has none of them)
 
     def as_dict(self) -> dict:
         return {"probability": self.probability, "same": self.same, "similarity": self.similarity}
@@ -56,8 +57,23 @@ def _heatmap(attention: torch.Tensor, framing: Framing) -> np.ndarray:
 
 # matplotlib's viridis at nine stops; interpolating them is indistinguishable by eye and
 # keeps matplotlib (a second of import) out of the request path.
-_VIRIDIS = np.array([[68, 1, 84], [72, 40, 120], [62, 73, 137], [49, 104, 142], [38, 130, 142],
-                     [31, 158, 137], [53, 183, 121], [110, 206, 88], [253, 231, 37]], dtype=np.float32) / 255
+_VIRIDIS = (
+    np.array(
+        [
+            [68, 1, 84],
+            [72, 40, 120],
+            [62, 73, 137],
+            [49, 104, 142],
+            [38, 130, 142],
+            [31, 158, 137],
+            [53, 183, 121],
+            [110, 206, 88],
+            [253, 231, 37],
+        ],
+        dtype=np.float32,
+    )
+    / 255
+)
 
 
 def _viridis_table(levels: int = 256) -> np.ndarray:
@@ -99,7 +115,7 @@ class Predictor:
 
     def __init__(
         self,
-        model: AGFusionModel,
+        model: torch.nn.Module,
         source: WeightsSource,
         image_size: int = 64,
         device: torch.device | str | None = None,
@@ -114,8 +130,7 @@ class Predictor:
         """Load weights from a folder, a Hub repo id (``user/name[@revision]``), ``$SHAPESIM_WEIGHTS`` or the bundle."""
         where = resolve(source)
         dev = select_device(device or "auto")
-        check_config(where.path / "config.json")
-        model = AGFusionModel.from_pretrained(str(where.path), map_location=str(dev))
+        model = load_model(where.path, dev)
         size = 64
         train_config = where.path / "train_config.json"
         if train_config.is_file():
@@ -128,8 +143,13 @@ class Predictor:
         return self.source.describe()
 
     @property
-    def embedding_dim(self) -> int:
-        return self.model.projection[-1].out_features
+    def arch(self) -> str:
+        return self.model.arch
+
+    @property
+    def embedding_dim(self) -> int | None:
+        """The size of the model's embeddings; None when its design has none."""
+        return getattr(self.model, "embedding_dim", None)
 
     def prepare(self, image: object) -> tuple[torch.Tensor, Framing]:
         """One picture → the model's input ``(3, S, S)`` and where it was cut from."""
@@ -155,11 +175,11 @@ class Predictor:
                 Comparison(
                     probability=p,
                     same=p >= 0.5,
-                    similarity=float(out.similarity[i]),
-                    heatmap_a=_heatmap(out.attention_a[i].cpu(), prepared_a[i][1]),
-                    heatmap_b=_heatmap(out.attention_b[i].cpu(), prepared_b[i][1]),
-                    embedding_a=out.embedding_a[i].float().cpu().numpy(),
-                    embedding_b=out.embedding_b[i].float().cpu().numpy(),
+                    similarity=None if out.similarity is None else float(out.similarity[i]),
+                    heatmap_a=None if out.attention_a is None else _heatmap(out.attention_a[i].cpu(), prepared_a[i][1]),
+                    heatmap_b=None if out.attention_b is None else _heatmap(out.attention_b[i].cpu(), prepared_b[i][1]),
+                    embedding_a=None if out.embedding_a is None else out.embedding_a[i].float().cpu().numpy(),
+                    embedding_b=None if out.embedding_b is None else out.embedding_b[i].float().cpu().numpy(),
                 )
             )
         return results
@@ -175,12 +195,11 @@ class Predictor:
         ``images`` are user pictures (framed as in :meth:`compare`) or a tensor
         ``(N, 3, S, S)`` of model-ready inputs, such as the generator's.
         """
+        if self.embedding_dim is None:
+            raise ValueError(f"the {self.arch} design has no embeddings of single pictures")
         if not isinstance(images, torch.Tensor):
             images = torch.stack([self.prepare(x)[0] for x in images])
         chunks = []
         for i in range(0, len(images), batch_size):
-            x = images[i : i + batch_size].to(self.device)
-            f = self.model.features(x)
-            e, _, _, _ = self.model.embed_pair(f, f)
-            chunks.append(e.float().cpu())
+            chunks.append(self.model.embed(images[i : i + batch_size].to(self.device)).float().cpu())
         return torch.cat(chunks).numpy() if chunks else np.zeros((0, 0), np.float32)

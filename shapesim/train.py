@@ -45,6 +45,7 @@ STATE_NAME = "last.safetensors"
 class TrainConfig:
     """Everything that decides a training run (saved next to its checkpoint)."""
 
+    arch: str = "agfusion"  # the design: agfusion, crossattn, concat or regionmatch (shapesim.archs)
     preset: str = "mixed"  # generator preset to train on
     holdout: tuple[str, ...] = ("crescent", "arrow")  # classes never shown in training
     image_size: int = 64
@@ -56,7 +57,7 @@ class TrainConfig:
     warmup: int = 100  # linear warm-up steps, then cosine decay to zero
     hard_negatives: float = 0.25  # share of negatives that differ only in class
     hard_positives: float = 0.25  # share of positives that differ in everything else
-    batch_pairs: float = 1.0  # weight of the loss on every pair of pictures in a batch (0 = off)
+    batch_pairs: float = 1.0  # weight of the loss on every pair of pictures in a batch (agfusion; 0 = off)
     embedding_dim: int = 128
     seed: int = 0
     device: str = "auto"  # auto = cuda, then mps, then cpu
@@ -79,6 +80,9 @@ class TrainConfig:
         if self.precision not in ("auto", "fp32", "bf16", "fp16"):
             raise ValueError(f"precision must be one of auto, fp32, bf16, fp16; got {self.precision!r}")
         self.spec()  # validates preset, holdout and shares
+        from .archs import model_class
+
+        model_class(self.arch)  # validates the design
 
     def spec(self):
         from dataclasses import replace
@@ -87,7 +91,12 @@ class TrainConfig:
         return replace(base, hard_negatives=self.hard_negatives, hard_positives=self.hard_positives)
 
     def model_kwargs(self) -> dict:
-        return {"embedding_dim": self.embedding_dim}
+        return {"embedding_dim": self.embedding_dim} if self.arch == "agfusion" else {}
+
+    def build_model(self) -> torch.nn.Module:
+        from .archs import model_class
+
+        return model_class(self.arch)(**self.model_kwargs())
 
     @classmethod
     def from_json(cls, path: str | Path) -> TrainConfig:
@@ -139,7 +148,7 @@ def atomic_write(path: Path, write) -> None:
 
 def save_model(model: AGFusionModel, out: Path) -> None:
     """The loadable model: ``config.json`` and ``model.safetensors``, each replaced atomically."""
-    config = dict(getattr(model, "_hub_mixin_config", {}))  # the init arguments PyTorchModelHubMixin recorded
+    config = model.config()  # the design and the init arguments PyTorchModelHubMixin recorded
     atomic_write(out / "config.json", lambda p: p.write_text(json.dumps(config, indent=2) + "\n"))
     state = {k: v.detach().contiguous().cpu() for k, v in model.state_dict().items()}
     atomic_write(out / "model.safetensors", lambda p: save_file(state, str(p), metadata={"format": "pt"}))
@@ -296,7 +305,7 @@ def train(config: TrainConfig, callback: Callable[[int], None] | None = None) ->
     amp_dtype = autocast_dtype(config.precision, device)
     torch.manual_seed(config.seed)
 
-    core = AGFusionModel(**config.model_kwargs()).to(device)  # the same initial weights on every rank
+    core = config.build_model().to(device)  # the same initial weights on every rank
     memory_format = torch.channels_last if config.channels_last and device.type != "mps" else torch.contiguous_format
     core = core.to(memory_format=memory_format)
     optimizer = torch.optim.AdamW(_param_groups(core, config.weight_decay), lr=config.lr, betas=(0.9, 0.99))
@@ -355,7 +364,7 @@ def train(config: TrainConfig, callback: Callable[[int], None] | None = None) ->
         with autocast():
             fused = model(a, b)
         loss = F.binary_cross_entropy_with_logits(fused.logit.float(), batch.label)
-        if config.batch_pairs > 0:
+        if config.batch_pairs > 0 and config.arch == "agfusion":  # needs embeddings and a cosine classifier
             classes = torch.cat([batch.params_a.cls, batch.params_b.cls]).to(device)
             loss = loss + config.batch_pairs * all_pairs_loss(core, fused, classes)
         optimizer.zero_grad(set_to_none=True)

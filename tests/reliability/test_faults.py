@@ -95,7 +95,7 @@ def records(out: Path) -> list[dict]:
 def assert_loadable(out: Path) -> int:
     """The model and the resume state in ``out`` load; returns the state's step."""
     Predictor.from_pretrained(str(out), device="cpu")
-    model = AGFusionModel(**TrainConfig.from_json(out / "train_config.json").model_kwargs())
+    model = TrainConfig.from_json(out / "train_config.json").build_model()
     optimizer = torch.optim.AdamW(_param_groups(model, 0.0))
     step, _ = load_state(out / "last.safetensors", model, optimizer, torch.device("cpu"))
     return step
