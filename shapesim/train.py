@@ -58,6 +58,9 @@ class TrainConfig:
     hard_negatives: float = 0.25  # share of negatives that differ only in class
     hard_positives: float = 0.25  # share of positives that differ in everything else
     batch_pairs: float = 1.0  # weight of the loss on every pair of pictures in a batch (agfusion; 0 = off)
+    pretrain: str = "none"  # agfusion: none | contrastive | jigsaw, run for pretrain_steps before training
+    pretrain_steps: int = 0  # steps of pre-training of the feature extractor (batches of batch_size pairs)
+    freeze_backbone: bool = False  # agfusion: train only gate, projection and classifier on a fixed extractor
     embedding_dim: int = 128
     seed: int = 0
     device: str = "auto"  # auto = cuda, then mps, then cpu
@@ -83,6 +86,12 @@ class TrainConfig:
         from .archs import model_class
 
         model_class(self.arch)  # validates the design
+        if self.pretrain not in PRETRAIN:
+            raise ValueError(f"pretrain must be one of {', '.join(PRETRAIN)}; got {self.pretrain!r}")
+        if (self.pretrain != "none" or self.freeze_backbone) and self.arch != "agfusion":
+            raise ValueError("pretrain and freeze_backbone are options of the agfusion design")
+        if self.pretrain_steps < 0 or (self.pretrain != "none") != (self.pretrain_steps > 0):
+            raise ValueError("pretrain_steps must be positive with a pretrain task, and 0 without")
 
     def spec(self):
         from dataclasses import replace
@@ -103,6 +112,75 @@ class TrainConfig:
         data = json.loads(Path(path).read_text())
         known = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in data.items() if k in known})
+
+
+PRETRAIN = ("none", "contrastive", "jigsaw")
+
+
+def contrastive_loss(embeddings: Tensor, classes: Tensor, temperature: float = 0.1) -> Tensor:
+    """Supervised contrastive loss: each picture is pulled towards the others of its class, pushed from the rest."""
+    e = F.normalize(embeddings.float(), dim=1)
+    logits = e @ e.T / temperature
+    eye = torch.eye(len(e), dtype=torch.bool, device=e.device)
+    logits = logits.masked_fill(eye, float("-inf"))
+    positive = (classes[:, None] == classes[None, :]) & ~eye
+    log_prob = logits - logits.logsumexp(dim=1, keepdim=True)
+    has = positive.any(dim=1)
+    return -(log_prob.masked_fill(~positive, 0).sum(1)[has] / positive.sum(1)[has]).mean()
+
+
+_PERMUTATIONS = torch.tensor(list(__import__("itertools").permutations(range(4))))  # 24 orders of 2×2 tiles
+
+
+def jigsaw(x: Tensor, order: Tensor) -> Tensor:
+    """Pictures ``(B, C, H, W)`` with their 2×2 tiles put in ``_PERMUTATIONS[order]``."""
+    b, c, h, w = x.shape
+    tiles = x.view(b, c, 2, h // 2, 2, w // 2).permute(0, 2, 4, 1, 3, 5).reshape(b, 4, c, h // 2, w // 2)
+    tiles = tiles[torch.arange(b, device=x.device)[:, None], _PERMUTATIONS.to(x.device)[order]]
+    return tiles.view(b, 2, 2, c, h // 2, w // 2).permute(0, 3, 1, 4, 2, 5).reshape(b, c, h, w)
+
+
+def pretrain_extractor(model: AGFusionModel, config: TrainConfig, device: torch.device, memory_format) -> None:
+    """Train the feature extractor alone, before the classifier, on a task of its own.
+
+    ``contrastive``: the embeddings of a batch's pictures with a supervised
+    contrastive loss (backbone, gate and projection learn; the classifier does
+    not). ``jigsaw``: self-supervised, no labels: each picture's 2×2 tiles are
+    shuffled into one of 24 orders and a linear head on the pooled backbone
+    features must say which (the head is thrown away afterwards).
+    """
+    gen = PairGenerator(config.spec(), config.image_size, seed=config.seed + 7919, device=device)
+    head = torch.nn.Linear(256, len(_PERMUTATIONS)).to(device)
+    params = [*model.parameters(), *head.parameters()] if config.pretrain == "jigsaw" else list(model.parameters())
+    optimizer = torch.optim.AdamW(params, lr=config.lr, weight_decay=config.weight_decay)
+    shuffle = torch.Generator().manual_seed(config.seed)
+    model.train()
+    bar = tqdm(range(config.pretrain_steps), disable=not config.progress, desc=f"pretrain ({config.pretrain})")
+    for step in bar:
+        for group in optimizer.param_groups:
+            group["lr"] = config.lr * lr_factor(
+                step, min(config.warmup, config.pretrain_steps // 4), config.pretrain_steps
+            )
+        batch = gen(step * config.batch_size, config.batch_size)
+        x = torch.cat([batch.a, batch.b]).contiguous(memory_format=memory_format)
+        if config.pretrain == "contrastive":
+            classes = torch.cat([batch.params_a.cls, batch.params_b.cls]).to(device)
+            loss = contrastive_loss(model.embed(x), classes)
+        else:
+            order = torch.randint(len(_PERMUTATIONS), (len(x),), generator=shuffle).to(device)
+            features = model.features(jigsaw(x, order).contiguous(memory_format=memory_format))
+            loss = F.cross_entropy(head(features.mean(dim=(2, 3))), order)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(params, config.clip)
+        optimizer.step()
+        bar.set_postfix(loss=f"{loss.item():.4f}")
+
+
+def _freeze_backbone(model: AGFusionModel) -> None:
+    """A fixed extractor: no gradients, and BatchNorm keeps the statistics it has."""
+    model.backbone.requires_grad_(False)
+    model.backbone.eval()
 
 
 def select_device(name: str = "auto") -> torch.device:
@@ -157,6 +235,8 @@ def save_model(model: AGFusionModel, out: Path) -> None:
 def _param_groups(model: torch.nn.Module, weight_decay: float) -> list[dict]:
     decay, no_decay = [], []
     for name, p in model.named_parameters():
+        if not p.requires_grad:
+            continue
         (no_decay if p.ndim <= 1 or name.endswith(".bias") else decay).append(p)
     return [{"params": decay, "weight_decay": weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
 
@@ -308,6 +388,14 @@ def train(config: TrainConfig, callback: Callable[[int], None] | None = None) ->
     core = config.build_model().to(device)  # the same initial weights on every rank
     memory_format = torch.channels_last if config.channels_last and device.type != "mps" else torch.contiguous_format
     core = core.to(memory_format=memory_format)
+    pre_started = time.perf_counter()
+    if config.pretrain != "none" and not config.resume:
+        if where.world > 1:
+            raise ValueError("pre-training runs in one process; start it without torchrun")
+        pretrain_extractor(core, config, device, memory_format)
+    pre_seconds = time.perf_counter() - pre_started
+    if config.freeze_backbone:
+        _freeze_backbone(core)
     optimizer = torch.optim.AdamW(_param_groups(core, config.weight_decay), lr=config.lr, betas=(0.9, 0.99))
     scaler = torch.amp.GradScaler(device.type, enabled=amp_dtype == torch.float16 and device.type == "cuda")
 
@@ -351,9 +439,18 @@ def train(config: TrainConfig, callback: Callable[[int], None] | None = None) ->
         dynamic_ncols=True,
     )
     # Training time excludes validation and checkpoints, so pairs/s and time-to-F1 measure learning alone.
-    started, aside, seen, last_f1 = time.perf_counter(), 0.0, 0, float("nan")
+    # Pre-training counts as training: its time and its pairs.
+    pre_pairs = config.pretrain_steps * config.batch_size
+    started, aside, seen, last_f1 = (
+        time.perf_counter() - pre_seconds,
+        0.0,
+        0 if config.resume else pre_pairs,
+        float("nan"),
+    )
     last_step = start_step
     model.train()
+    if config.freeze_backbone:
+        core.backbone.eval()
     for step in bar:
         for group in optimizer.param_groups:
             group["lr"] = config.lr * lr_factor(step, config.warmup, config.steps)
@@ -383,10 +480,12 @@ def train(config: TrainConfig, callback: Callable[[int], None] | None = None) ->
             paused = time.perf_counter()
             _average_buffers(core, where)
             metrics = _validate(core, validation, where)
+            if config.freeze_backbone:
+                core.backbone.eval()  # validation put every module back in training mode
             last_f1 = metrics["f1"]
             record = {
                 "step": step + 1,
-                "pairs": (step + 1) * config.batch_size * where.world,
+                "pairs": pre_pairs + (step + 1) * config.batch_size * where.world,
                 "loss": round(loss.item(), 6),
                 "lr": optimizer.param_groups[0]["lr"],
                 "seconds": round(training_seconds, 2),
