@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import threading
 from pathlib import Path
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
@@ -24,6 +25,7 @@ from shapesim import hub  # noqa: E402
 from shapesim.atlas import ATLAS_NAME, Atlas  # noqa: E402
 from shapesim.data import PRESETS, PairGenerator  # noqa: E402
 from shapesim.images import MAX_PIXELS, ImageError, load_image  # noqa: E402
+from shapesim.model import check_config  # noqa: E402
 from shapesim.predict import Predictor, overlay  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent
@@ -108,11 +110,20 @@ def compare(predictor: Predictor, atlas: Atlas | None, value_a, value_b):
     except ImageError as err:
         raise gr.Error(f"That picture cannot be used: {err}.") from err
     verdict = {"same shape": result.probability, "different shapes": 1 - result.probability}
-    similarity = f"**Cosine similarity** of the two embeddings: **{result.similarity:+.3f}** (−1 … +1)"
-    heat_a = overlay(pictures["A"], result.heatmap_a)
-    heat_b = overlay(pictures["B"], result.heatmap_b)
+    similarity = (
+        f"**Cosine similarity** of the two embeddings: **{result.similarity:+.3f}** (−1 … +1)"
+        if result.similarity is not None
+        else f"The `{predictor.arch}` design has no similarity of its own, only the verdict."
+    )
+    similarity += f"\n\n*Heatmaps*: {MAPS.get(predictor.arch, NO_MAP)}."
+    if result.heatmap_a is None:
+        heat_a, heat_b = np.asarray(load_image(pictures["A"])), np.asarray(load_image(pictures["B"]))
+        heat_a, heat_b = ((x * 255).round().astype(np.uint8) for x in (heat_a, heat_b))
+    else:
+        heat_a = overlay(pictures["A"], result.heatmap_a)
+        heat_b = overlay(pictures["B"], result.heatmap_b)
     placed = []
-    if atlas is not None:
+    if atlas is not None and result.embedding_a is not None and len(result.embedding_a) == atlas.embeddings.shape[1]:
         for side, emb in (("A", result.embedding_a), ("B", result.embedding_b)):
             x, y = atlas.place(emb)
             placed.append({"x": x, "y": y, "label": f"your picture {side}", "near": atlas.nearest_class(emb)})
@@ -179,6 +190,56 @@ def atlas_pictures(atlas: Atlas | None, x_range: list[float] | None, limit: int 
     ]
 
 
+ARCHITECTURES = {
+    "agfusion": "Both pictures pass through the same ResNet-50 stem (conv1 … layer1, trained from scratch, "
+    "256 feature maps). An **attention gate** lets each picture look at the other: its spatial "
+    "gate is computed from its own features and a summary of the other's. The gated features are "
+    "pooled, projected 256 → 128, and compared by **cosine similarity**; a one-weight classifier "
+    "turns the cosine into the probability of the same shape.",
+    "crossattn": "Each picture becomes 16×16 patch tokens (a small shared CNN); with **cross-attention** the "
+    "patches of each picture read the other picture's patches; each side is averaged and the absolute "
+    "difference of the two averages goes to a classifier.",
+    "concat": "The two pictures are stacked as the two channels of one image and read by **one CNN** "
+    "(a ResNet-50 stem), then a classifier. No shared branches: no embeddings, no maps, and swapping "
+    "the pictures may change the answer.",
+    "regionmatch": "Both pictures pass through the same ResNet-50 stem; its features are pooled into a 4×4 grid "
+    "of **regions**; the regions of one picture are matched one to one with the other's by the "
+    "**Hungarian algorithm** on their cosine similarities; the products of matched features go to a classifier.",
+}
+MAPS = {
+    "agfusion": "the attention gate: where each picture's gate looked",
+    "crossattn": "cross-attention: how much attention each patch received from the other picture",
+    "regionmatch": "region matching: how well each of the 4×4 regions matched its partner in the other picture",
+}
+
+NO_MAP = "none: this design has no map, so the pictures are shown as they are"
+
+
+class Models:
+    """The model the app started with, and the bundled variants in checkpoints/variants/, loaded when chosen."""
+
+    def __init__(self, main: Predictor, folder: Path) -> None:
+        self.main = main
+        self.name = f"{main.arch} ({main.source.kind})"
+        self.folders = {
+            f"{check_config(d / 'config.json')['arch']}: {d.name}": d
+            for d in sorted(folder.glob("*"))
+            if (d / "model.safetensors").is_file()
+        }
+        self.loaded = {self.name: main}
+        self.lock = threading.Lock()
+
+    @property
+    def names(self) -> list[str]:
+        return [self.name, *self.folders]
+
+    def get(self, name: str | None) -> Predictor:
+        with self.lock:  # two sessions choosing the same variant load it once
+            if name not in self.loaded and name in self.folders:
+                self.loaded[name] = Predictor.from_pretrained(str(self.folders[name]), device=str(self.main.device))
+            return self.loaded.get(name, self.main)
+
+
 def model_card(predictor: Predictor) -> str:
     """The Model tab: where the weights came from, the architecture, and the metrics."""
     src = predictor.source
@@ -187,13 +248,10 @@ def model_card(predictor: Predictor) -> str:
         lines.append(f"\n> The configured weights were not used: {src.fallback_reason}")
     lines += [
         "",
-        "### Architecture",
-        "Both pictures pass through the same ResNet-50 stem (conv1 … layer1, trained from scratch, "
-        "256 feature maps). An **attention gate** lets each picture look at the other: its spatial "
-        "gate is computed from its own features and a summary of the other's. The gated features are "
-        "pooled, projected 256 → 128, and compared by **cosine similarity**; a one-weight classifier "
-        "turns the cosine into the probability of the same shape. Colours and polarity are taken out "
-        "first, so only the shape counts.",
+        f"### Architecture: `{predictor.arch}`",
+        ARCHITECTURES[predictor.arch] + " Colours and polarity are taken out first, so only the shape counts.",
+        "",
+        f"**Heatmaps**: {MAPS.get(predictor.arch, NO_MAP)}.",
     ]
     eval_path = Path(src.path) / "eval.json"
     if eval_path.is_file():
@@ -267,9 +325,11 @@ def _on_select(atlas: Atlas | None):
     return pictures_in_range
 
 
-def build(predictor: Predictor | None = None, atlas: Atlas | None = None) -> gr.Blocks:
+def build(predictor: Predictor | None = None, atlas: Atlas | None = None, variants: Path | None = None) -> gr.Blocks:
+    """The app. ``variants``: a folder of further models for the Model tab (default: checkpoints/variants/)."""
     predictor = predictor or load_predictor()
     atlas = atlas if atlas is not None else load_atlas(predictor)
+    models = Models(predictor, variants if variants is not None else hub.BUNDLED / "variants")
 
     with gr.Blocks(title="shapesim: same shape?") as demo:
         gr.Markdown(
@@ -294,12 +354,12 @@ def build(predictor: Predictor | None = None, atlas: Atlas | None = None) -> gr.
                 with gr.Column():
                     similarity = gr.Markdown(elem_id="similarity")
                     gr.Markdown(
-                        "**Heatmaps**: where the attention gate looked. Yellow = most attention, "
-                        "green = some, dark blue = ignored (scaled per picture)."
+                        "**Heatmap colours**: yellow = most, green = some, dark blue = least (scaled per "
+                        "picture); what they measure depends on the model, as said above."
                     )
             with gr.Row():
-                heat_a = gr.Image(label="Attention on A", type="numpy", format="png", interactive=False)
-                heat_b = gr.Image(label="Attention on B", type="numpy", format="png", interactive=False)
+                heat_a = gr.Image(label="Heatmap on A", type="numpy", format="png", interactive=False)
+                heat_b = gr.Image(label="Heatmap on B", type="numpy", format="png", interactive=False)
             if examples():
                 gr.Examples(examples(), inputs=[editor_a, editor_b], label="Examples (click to load both pictures)")
 
@@ -326,13 +386,29 @@ def build(predictor: Predictor | None = None, atlas: Atlas | None = None) -> gr.
             gallery = gr.Gallery(label="Pictures in the selected range", columns=8, height=300)
 
         with gr.Tab("Model"):
-            gr.Markdown(model_card(predictor))
+            chosen = gr.State(models.name)
+            if models.folders:
+                choice = gr.Dropdown(
+                    models.names,
+                    value=models.name,
+                    label="Model used by Compare (the variants in checkpoints/variants/ had a small training budget)",
+                    elem_id="model_choice",
+                )
+            card = gr.Markdown(model_card(predictor))
             if (ASSETS / "training.png").is_file():
                 gr.Image(str(ASSETS / "training.png"), label="Training curves", interactive=False)
 
+        if models.folders:
+
+            def choose(name: str):
+                """The Model tab's choice: the model Compare uses in this session, and its card."""
+                return name, model_card(models.get(name)), []
+
+            choice.change(choose, choice, [chosen, card, placed], api_name="choose_model")
+
         compare_btn.click(
-            lambda a, b: compare(predictor, atlas, a, b),
-            [editor_a, editor_b],
+            lambda a, b, name: compare(models.get(name), atlas if name == models.name else None, a, b),
+            [editor_a, editor_b, chosen],
             [verdict, similarity, heat_a, heat_b, placed],
             api_name="compare",
             concurrency_limit=4,

@@ -40,23 +40,39 @@ def model_card(folder: str | Path) -> str:
     config = json.loads((folder / "train_config.json").read_text()) if (folder / "train_config.json").is_file() else {}
     results = json.loads((folder / "eval.json").read_text()) if (folder / "eval.json").is_file() else {}
     holdout = tuple(config.get("holdout", ()))
+    arch = config.get("arch", "agfusion")
+    if arch == "agfusion":
+        tags, title = "siamese, shape-similarity, attention-gate", "# shapesim AGFusionModel"
+        about = [
+            "A siamese network that says whether two pictures show the same shape: a shared",
+            "ResNet-50 stem (conv1 … layer1, trained from scratch), a mutual attention gate,",
+            "a 256 → 128 projection, a scaled cosine similarity and a one-logit classifier.",
+        ]
+        usage = ["from shapesim.model import AGFusionModel", 'model = AGFusionModel.from_pretrained("path/or/repo-id")']
+    else:
+        from .archs import model_class
+
+        cls = model_class(arch)
+        tags, title = f"shape-similarity, {arch}", f"# shapesim {cls.__name__} (`{arch}`)"
+        about = [(cls.__doc__ or "").strip().splitlines()[0]]
+        usage = [
+            f"from shapesim.archs import {cls.__name__}",
+            f'model = {cls.__name__}.from_pretrained("path/or/repo-id")',
+        ]
     lines = [
         "---",
         "library_name: shapesim",
         "license: mit",
-        "tags: [siamese, shape-similarity, attention-gate, pytorch_model_hub_mixin]",
+        f"tags: [{tags}, pytorch_model_hub_mixin]",
         "pipeline_tag: image-classification",
         "---",
         "",
-        "# shapesim AGFusionModel",
+        title,
         "",
-        "A siamese network that says whether two pictures show the same shape: a shared",
-        "ResNet-50 stem (conv1 … layer1, trained from scratch), a mutual attention gate,",
-        "a 256 → 128 projection, a scaled cosine similarity and a one-logit classifier.",
+        *about,
         "",
         "```python",
-        "from shapesim.model import AGFusionModel",
-        'model = AGFusionModel.from_pretrained("path/or/repo-id")',
+        *usage,
         "out = model(a, b)  # a, b: (B, 3, H, W) RGB in [0, 1]; out.logit > 0 means the same shape",
         "```",
         "",

@@ -128,6 +128,38 @@ def test_model_card_says_where_the_weights_came_from(predictor):
     assert "Hub down" in app.model_card(fallback)
 
 
+@pytest.fixture(scope="module")
+def variants(tmp_path_factory):
+    """A folder of two other designs, as checkpoints/variants/ holds them."""
+    from shapesim.archs import ConcatModel, RegionMatchModel
+
+    folder = tmp_path_factory.mktemp("variants")
+    torch.manual_seed(0)
+    ConcatModel(hidden=8).save_pretrained(folder / "concat")
+    RegionMatchModel(dim=8).save_pretrained(folder / "regionmatch")
+    return folder
+
+
+def test_models_lists_the_variants_and_loads_each_once(predictor, variants):
+    models = app.Models(predictor, variants)
+    assert models.names == [models.name, "concat: concat", "regionmatch: regionmatch"]
+    assert models.get(models.name) is predictor and models.get("no such model") is predictor
+    concat = models.get("concat: concat")
+    assert concat.arch == "concat" and models.get("concat: concat") is concat
+
+
+def test_compare_with_a_design_without_maps_or_similarity(predictor, variants, atlas):
+    concat = app.Models(predictor, variants).get("concat: concat")
+    verdict, similarity, ha, hb, placed = app.compare(
+        concat, atlas, editor(drawing("circle")), editor(drawing("square"))
+    )
+    assert sum(verdict.values()) == pytest.approx(1.0)
+    assert "no similarity" in similarity and "no map" in similarity
+    assert np.array_equal(ha, drawing("circle"))  # the picture as it is
+    assert placed == []  # no embeddings: nothing to place on the map
+    assert "`concat`" in app.model_card(concat) and "one CNN" in app.model_card(concat)
+
+
 def test_examples_exist_and_come_in_pairs():
     ex = app.examples()
     assert len(ex) >= 5
@@ -139,8 +171,8 @@ def test_examples_exist_and_come_in_pairs():
 
 
 @pytest.fixture(scope="module")
-def client(predictor, atlas):
-    demo = app.build(predictor, atlas)
+def client(predictor, atlas, variants):
+    demo = app.build(predictor, atlas, variants)
     yield Client(serve(demo), verbose=False)
     demo.close()
 
@@ -182,3 +214,14 @@ def test_client_random_pair_and_atlas(client):
     assert not np.array_equal(np.asarray(Image.open(a["composite"])), np.asarray(Image.open(a2["composite"])))
     data = client.predict(api_name="/atlas")
     assert set(data) >= {"x", "y", "class"} and len(data["x"]) == 90
+
+
+def test_client_switches_the_model_for_its_session_only(client, tmp_path):
+    a, b = _upload(tmp_path, "a.png", drawing("circle")), _upload(tmp_path, "b.png", drawing("square"))
+    other = Client(client.src, verbose=False)
+    answer = other.predict("regionmatch: regionmatch", api_name="/choose_model")  # the card (states stay inside)
+    assert "Hungarian" in str(answer)
+    _, similarity, heat_a, _ = other.predict(a, b, api_name="/compare")
+    assert "region matching" in similarity
+    _, similarity, _, _ = client.predict(a, b, api_name="/compare")  # another session: still the first model
+    assert "attention gate" in similarity
