@@ -16,6 +16,7 @@ moment leaves the previous version of each file whole.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import math
 import os
@@ -90,6 +91,8 @@ class TrainConfig:
             raise ValueError(f"pretrain must be one of {', '.join(PRETRAIN)}; got {self.pretrain!r}")
         if (self.pretrain != "none" or self.freeze_backbone) and self.arch != "agfusion":
             raise ValueError("pretrain and freeze_backbone are options of the agfusion design")
+        if self.pretrain == "jigsaw" and self.image_size % 2:
+            raise ValueError(f"jigsaw cuts pictures into 2×2 tiles: image_size must be even, got {self.image_size}")
         if self.pretrain_steps < 0 or (self.pretrain != "none") != (self.pretrain_steps > 0):
             raise ValueError("pretrain_steps must be positive with a pretrain task, and 0 without")
 
@@ -129,7 +132,7 @@ def contrastive_loss(embeddings: Tensor, classes: Tensor, temperature: float = 0
     return -(log_prob.masked_fill(~positive, 0).sum(1)[has] / positive.sum(1)[has]).mean()
 
 
-_PERMUTATIONS = torch.tensor(list(__import__("itertools").permutations(range(4))))  # 24 orders of 2×2 tiles
+_PERMUTATIONS = torch.tensor(list(itertools.permutations(range(4))))  # 24 orders of 2×2 tiles
 
 
 def jigsaw(x: Tensor, order: Tensor) -> Tensor:

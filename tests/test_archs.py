@@ -183,5 +183,7 @@ def test_training_options_are_checked():
         TrainConfig(pretrain="rotation", pretrain_steps=3)
     with pytest.raises(ValueError, match="pretrain_steps must be positive"):
         TrainConfig(pretrain="jigsaw")
+    with pytest.raises(ValueError, match="image_size must be even"):
+        TrainConfig(pretrain="jigsaw", pretrain_steps=3, image_size=63)
     with pytest.raises(ValueError, match="options of the agfusion design"):
         TrainConfig(arch="concat", freeze_backbone=True)
