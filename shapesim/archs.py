@@ -17,21 +17,12 @@ from __future__ import annotations
 import numpy as np
 import torch
 import torch.nn.functional as F
-import torchvision
 from scipy.optimize import linear_sum_assignment
 from torch import Tensor, nn
 
-from .model import AGFusionModel, FusionOutput, HubModel, canonicalise
+from .model import AGFusionModel, FusionOutput, HubModel, canonicalise, resnet_stem
 
 __all__ = ["ARCHS", "CrossAttnModel", "ConcatModel", "RegionMatchModel", "model_class", "hungarian"]
-
-
-def _stem(in_channels: int = 3) -> nn.Sequential:
-    """ResNet-50's conv1 … layer1 (no pretrained weights), as in AGFusionModel."""
-    stem = nn.Sequential(*list(torchvision.models.resnet50(weights=None).children())[:5])
-    if in_channels != 3:
-        stem[0] = nn.Conv2d(in_channels, 64, kernel_size=7, stride=2, padding=3, bias=False)
-    return stem
 
 
 class _PairBase(nn.Module):
@@ -100,7 +91,7 @@ class ConcatModel(_PairBase, HubModel, tags=["shape-similarity", "early-fusion"]
 
     def __init__(self, *, hidden: int = 256) -> None:
         super().__init__()
-        self.backbone = _stem(in_channels=2)
+        self.backbone = resnet_stem(in_channels=2)
         self.classifier = nn.Sequential(nn.Linear(256, hidden), nn.ReLU(inplace=True), nn.Linear(hidden, 1))
 
     def forward(self, a: Tensor, b: Tensor) -> FusionOutput:
@@ -133,7 +124,7 @@ class RegionMatchModel(_PairBase, HubModel, tags=["siamese", "shape-similarity",
 
     def __init__(self, *, dim: int = 128, grid: int = 4) -> None:
         super().__init__()
-        self.backbone = _stem()
+        self.backbone = resnet_stem()
         self.grid = grid
         self.project = nn.Conv2d(256, dim, kernel_size=1)
         self.classifier = nn.Sequential(nn.Linear(dim, dim), nn.ReLU(inplace=True), nn.Linear(dim, 1))

@@ -168,6 +168,15 @@ class FusionOutput:
     # None where a design has no such thing (see shapesim.archs)
 
 
+def resnet_stem(in_channels: int = 3) -> nn.Sequential:
+    """torchvision's ResNet-50 (no pretrained weights) cut after conv1, bn1, relu, maxpool, layer1:
+    a 64×64 picture becomes a 256×16×16 feature map. Every design with a ResNet stem builds it here."""
+    stem = nn.Sequential(*list(torchvision.models.resnet50(weights=None).children())[:5])
+    if in_channels != 3:
+        stem[0] = nn.Conv2d(in_channels, 64, kernel_size=7, stride=2, padding=3, bias=False)
+    return stem
+
+
 class HubModel(
     PyTorchModelHubMixin, library_name="shapesim", repo_url="https://github.com/shapesim/shapesim", license="mit"
 ):
@@ -231,8 +240,7 @@ class AGFusionModel(nn.Module, HubModel, tags=["siamese", "shape-similarity", "a
 
     def __init__(self, *, embedding_dim: int = 128, gate_channels: int = 64, logit_scale: float = 10.0) -> None:
         super().__init__()
-        resnet = torchvision.models.resnet50(weights=None)
-        self.backbone = nn.Sequential(*list(resnet.children())[:5])  # conv1, bn1, relu, maxpool, layer1
+        self.backbone = resnet_stem()
         channels = 256
         self.gate = AttentionGate(channels, gate_channels)
         self.projection = nn.Sequential(
