@@ -16,6 +16,9 @@ import threading
 from pathlib import Path
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+# torch does the heavy work on every core; numpy's BLAS threads (the map's nearest-neighbour
+# search) would only spin against torch's for them between requests.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import gradio as gr  # noqa: E402
 import numpy as np  # noqa: E402
@@ -24,7 +27,7 @@ import PIL.Image  # noqa: E402
 from shapesim import hub  # noqa: E402
 from shapesim.atlas import ATLAS_NAME, Atlas  # noqa: E402
 from shapesim.data import PRESETS, PairGenerator  # noqa: E402
-from shapesim.images import MAX_PIXELS, ImageError, load_image  # noqa: E402
+from shapesim.images import MAX_PIXELS, ImageError, read_image  # noqa: E402
 from shapesim.model import check_config  # noqa: E402
 from shapesim.predict import Predictor, overlay  # noqa: E402
 
@@ -117,8 +120,7 @@ def compare(predictor: Predictor, atlas: Atlas | None, value_a, value_b):
     )
     similarity += f"\n\n*Heatmaps*: {MAPS.get(predictor.arch, NO_MAP)}."
     if result.heatmap_a is None:
-        heat_a, heat_b = np.asarray(load_image(pictures["A"])), np.asarray(load_image(pictures["B"]))
-        heat_a, heat_b = ((x * 255).round().astype(np.uint8) for x in (heat_a, heat_b))
+        heat_a, heat_b = np.asarray(read_image(pictures["A"])), np.asarray(read_image(pictures["B"]))
     else:
         heat_a = overlay(pictures["A"], result.heatmap_a)
         heat_b = overlay(pictures["B"], result.heatmap_b)
@@ -284,7 +286,7 @@ def _explain_unreadable_uploads(editor: gr.ImageEditor) -> gr.ImageEditor:
             for file in (payload.composite, payload.background) if payload is not None else ():
                 try:
                     if getattr(file, "path", None):
-                        load_image(file.path)
+                        read_image(file.path)
                 except ImageError as why:
                     reason = str(why)
                     break

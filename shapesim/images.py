@@ -1,16 +1,19 @@
 """Turning whatever a user has into the model's input, safely.
 
 A picture may arrive as a path, bytes, a PIL image or a numpy array; in RGB,
-RGBA, greyscale, palette, CMYK or 16-bit; of any size. :func:`load_image`
-turns it into a float RGB array in [0, 1] (transparency composited on white)
-or raises :class:`ImageError` (a ``ValueError``) with a message a person can
-act on. :func:`frame` then crops a square around what is drawn and shrinks it
-by area averaging, so a thin stroke on a large canvas survives the resize.
+RGBA, greyscale, palette, CMYK or 16-bit; of any size. :func:`read_image`
+turns it into an 8-bit RGB PIL image (transparency composited on white),
+:func:`load_image` into a float array in [0, 1]; both raise :class:`ImageError` (a ``ValueError``) with a
+message a person can act on. :func:`frame` then crops a square around what is
+drawn and shrinks it by area averaging, so a thin stroke on a large canvas
+survives the resize. Eight bits per channel are plenty to tell shapes apart,
+and a quarter of the memory of floats to read and copy on every request.
 """
 
 from __future__ import annotations
 
 import io
+import math
 import re
 import warnings
 from dataclasses import dataclass
@@ -18,14 +21,14 @@ from pathlib import Path
 
 import numpy as np
 import torch
-import torch.nn.functional as F
-from PIL import Image, ImageFile, UnidentifiedImageError
+from PIL import Image, ImageChops, ImageFile, UnidentifiedImageError
 
-__all__ = ["ImageError", "MAX_PIXELS", "load_image", "frame", "Framing", "FILL"]
+__all__ = ["ImageError", "MAX_PIXELS", "read_image", "load_image", "frame", "Framing", "FILL"]
 
 MAX_PIXELS = 40_000_000  # refuse to decode more than this: a 20000×20000 PNG is a few KB on disk
 MAX_SIDE = 1024  # larger pictures are box-reduced while decoding; enough for any 64-px model input
 MIN_SIDE = 8
+_LUMA = (0.299, 0.587, 0.114)
 FILL = 0.65  # the drawn shape's longest side as a share of the framed square (training spans 0.35-0.85)
 ImageFile.LOAD_TRUNCATED_IMAGES = False
 
@@ -36,6 +39,11 @@ class ImageError(ValueError):
 
 def load_image(source: object) -> np.ndarray:
     """Any picture → ``(H, W, 3)`` float32 RGB in [0, 1]."""
+    return np.asarray(read_image(source), dtype=np.float32) / 255
+
+
+def read_image(source: object) -> Image.Image:
+    """Any picture → an RGB PIL image, 8 bits per channel."""
     if isinstance(source, (str, Path)):
         path = Path(source)
         if not path.is_file():
@@ -53,13 +61,13 @@ def load_image(source: object) -> np.ndarray:
     if isinstance(source, torch.Tensor):
         source = source.detach().cpu().numpy()
     if isinstance(source, np.ndarray):
-        return _from_array(source)
+        return Image.fromarray(_from_array(source))
     if source is None:
         raise ImageError("no picture was given")
     raise ImageError(f"cannot read a picture from a {type(source).__name__}")
 
 
-def _from_pil_source(fp, name: str) -> np.ndarray:
+def _from_pil_source(fp, name: str) -> Image.Image:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -85,10 +93,9 @@ def _corrupt(name: str, err: Exception) -> ImageError:
     return ImageError(f"{name} is truncated or corrupt and cannot be decoded ({type(err).__name__}: {err})")
 
 
-def _from_pil(img: Image.Image, name: str) -> np.ndarray:
+def _from_pil(img: Image.Image, name: str) -> Image.Image:
     w, h = img.size
-    if w * h > MAX_PIXELS:
-        raise ImageError(f"{name} is too large: {w}×{h} pixels; the limit is {MAX_PIXELS // 1_000_000} megapixels")
+    _check_size(w, h, name)
     try:
         if getattr(img, "n_frames", 1) > 1:
             img.seek(0)  # an animation: its first frame
@@ -103,24 +110,36 @@ def _from_pil(img: Image.Image, name: str) -> np.ndarray:
     if img.mode in ("I;16", "I;16B", "I;16L", "I;16N", "I", "F"):
         arr = np.asarray(img, dtype=np.float64)
         top = 65535.0 if arr.max() > 255 else 255.0  # 16-bit data, or 8-bit values in a 16-bit container
-        return _from_array(np.clip(arr / top, 0, 1).astype(np.float32))
+        return Image.fromarray(_from_array(np.clip(arr / top, 0, 1).astype(np.float32)))
     if img.mode in ("RGBA", "LA", "PA", "La") or (img.mode == "P" and "transparency" in img.info):
-        return _from_array(np.asarray(img.convert("RGBA")))
-    return _from_array(np.asarray(img.convert("RGB")))
+        return Image.fromarray(_from_array(np.asarray(img.convert("RGBA"))))
+    return img.convert("RGB")  # a copy: the file's own image is closed after this
+
+
+def _check_size(w: int, h: int, name: str = "the picture") -> None:
+    if w * h > MAX_PIXELS:
+        raise ImageError(f"{name} is too large: {w}×{h} pixels; the limit is {MAX_PIXELS // 1_000_000} megapixels")
+    if min(h, w) < MIN_SIDE:
+        raise ImageError(f"{name} is too small to show a shape: {w}×{h} pixels (at least {MIN_SIDE}×{MIN_SIDE})")
 
 
 def _from_array(arr: np.ndarray) -> np.ndarray:
+    """A validated array → ``(H, W, 3)`` uint8."""
     if arr.size == 0 or arr.ndim not in (2, 3):
         raise ImageError(f"a picture must be a (H, W) or (H, W, C) array with pixels, got shape {arr.shape}")
     if arr.ndim == 3 and arr.shape[-1] not in (1, 3, 4) and arr.shape[0] in (1, 3, 4):
         arr = np.moveaxis(arr, 0, -1)  # channels first
     if arr.ndim == 3 and arr.shape[-1] not in (1, 3, 4):
         raise ImageError(f"a picture needs 1, 3 or 4 channels, got shape {arr.shape}")
-    h, w = arr.shape[:2]
-    if h * w > MAX_PIXELS:
-        raise ImageError(f"the picture is too large: {w}×{h} pixels; the limit is {MAX_PIXELS // 1_000_000} megapixels")
-    if min(h, w) < MIN_SIDE:
-        raise ImageError(f"the picture is too small to show a shape: {w}×{h} pixels (at least {MIN_SIDE}×{MIN_SIDE})")
+    _check_size(arr.shape[1], arr.shape[0])
+    if arr.dtype == np.uint8:  # the common case (every 8-bit file, gradio's canvas): no floats needed
+        x = arr if arr.ndim == 3 else arr[:, :, None]
+        if x.shape[-1] == 1:
+            return np.ascontiguousarray(np.repeat(x, 3, axis=-1))
+        if x.shape[-1] == 4:  # on white paper, in integers: (c·α + 255·(255 − α)) / 255, rounded
+            alpha = x[..., 3:4].astype(np.uint16)
+            return ((x[..., :3] * alpha + 255 * (255 - alpha) + 127) // 255).astype(np.uint8)
+        return np.ascontiguousarray(x)
     x = _to_unit_float(arr)
     if x.ndim == 2:
         x = x[:, :, None]
@@ -129,7 +148,12 @@ def _from_array(arr: np.ndarray) -> np.ndarray:
     elif x.shape[-1] == 4:
         alpha = x[..., 3:4]
         x = x[..., :3] * alpha + (1 - alpha)  # on white paper
-    return np.ascontiguousarray(x, dtype=np.float32)
+    return _quantise(x)
+
+
+def _quantise(x: np.ndarray) -> np.ndarray:
+    """Floats in [0, 1] → uint8."""
+    return (np.clip(x, 0, 1) * 255 + 0.5).astype(np.uint8)
 
 
 def _to_unit_float(arr: np.ndarray) -> np.ndarray:
@@ -164,38 +188,41 @@ class Framing:
     width: int
 
 
-def _ink(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """How far each pixel is from the background (luma distance to the border's median), and that background."""
-    luma = rgb @ np.array([0.299, 0.587, 0.114], dtype=np.float32)
-    border = np.concatenate([rgb[0], rgb[-1], rgb[:, 0], rgb[:, -1]])
-    background = np.median(border, axis=0)
-    return np.abs(luma - float(background @ np.array([0.299, 0.587, 0.114]))), background
+def frame(picture: Image.Image | np.ndarray, size: int) -> tuple[torch.Tensor, Framing]:
+    """Crop a square around what is drawn and shrink it to ``(3, size, size)`` floats in [0, 1].
 
-
-def frame(rgb: np.ndarray, size: int) -> tuple[torch.Tensor, Framing]:
-    """Crop a square around what is drawn and shrink it to ``(3, size, size)``.
-
-    The square is centred on the drawing's bounding box and sized so that the
-    drawing fills ``FILL`` of it, as shapes do in training; where it reaches
-    past the picture it is padded with the background colour. Shrinking is by
-    area averaging (no pixel is skipped). A blank picture is an ImageError.
+    ``picture`` is :func:`read_image`'s RGB image or an ``(H, W, 3)`` array
+    (uint8, or floats in [0, 1]). The square is centred on the drawing's
+    bounding box and sized so that the drawing fills ``FILL`` of it, as shapes
+    do in training; where it reaches past the picture it is padded with the
+    background colour (the median of the picture's border). Shrinking is by
+    area averaging, no pixel skipped: whole k×k blocks first, then a box
+    filter the rest of the way, both in PIL. A blank picture is an ImageError.
     """
-    ink, background = _ink(rgb)
-    if ink.max() < 0.06:
+    if isinstance(picture, np.ndarray):
+        picture = Image.fromarray(picture if picture.dtype == np.uint8 else _quantise(picture))
+    # In PIL's C loops, never a full-size numpy array: each costs a copy of the picture.
+    w, h = picture.size
+    edges = [picture.crop(box) for box in ((0, 0, w, 1), (0, h - 1, w, h), (0, 0, 1, h), (w - 1, 0, w, h))]
+    border = np.concatenate([np.asarray(e).reshape(-1, 3) for e in edges])
+    background = tuple(int(c) for c in np.sort(border, axis=0)[len(border) // 2])  # the median
+    luma = picture.convert("L")  # ITU-R 601 weights, as the model's own
+    ink = ImageChops.difference(luma, Image.new("L", luma.size, round(float(np.dot(background, _LUMA)))))
+    peak = ink.getextrema()[1]
+    if peak < 0.06 * 255:
         raise ImageError("nothing is drawn: the picture is blank")
-    ys, xs = np.nonzero(ink > 0.3 * ink.max())
-    top, bottom, left, right = ys.min(), ys.max() + 1, xs.min(), xs.max() + 1
-    side = max(bottom - top, right - left) / FILL
-    cy, cx = (top + bottom) / 2, (left + right) / 2
-    h, w = rgb.shape[:2]
+    strong = ImageChops.subtract(ink, Image.new("L", ink.size, math.floor(0.3 * peak)))  # > 0 where ink > 0.3 peak
+    left, top, right, bottom = strong.getbbox()
+    n = math.ceil(max(bottom - top, right - left) / FILL)
+    k = max(1, n // size)
+    n = math.ceil(n / k) * k  # a few pixels more, so that the square splits into whole k×k blocks
+    x0, y0 = math.floor((left + right - n) / 2), math.floor((top + bottom - n) / 2)
 
-    # Pad the picture so the square fits, then cut it out at whole pixels.
-    x0, y0 = int(np.floor(cx - side / 2)), int(np.floor(cy - side / 2))
-    n = int(np.ceil(side))
-    pad = ((max(0, -y0), max(0, y0 + n - h)), (max(0, -x0), max(0, x0 + n - w)))
-    canvas = np.stack([np.pad(rgb[..., c], pad, constant_values=background[c]) for c in range(3)], axis=-1)
-    crop = canvas[y0 + pad[0][0] : y0 + pad[0][0] + n, x0 + pad[1][0] : x0 + pad[1][0] + n]
-    t = torch.from_numpy(np.ascontiguousarray(crop)).permute(2, 0, 1).unsqueeze(0)
-    mode = "area" if n >= size else "bilinear"
-    t = F.interpolate(t, size=(size, size), mode=mode, **({} if mode == "area" else {"align_corners": False}))
-    return t[0].clamp(0, 1), Framing(left=float(x0), top=float(y0), side=float(n), height=h, width=w)
+    square = Image.new("RGB", (n, n), background)
+    square.paste(picture, (-x0, -y0))
+    if k > 1:
+        square = square.reduce(k)
+    if square.size != (size, size):
+        square = square.resize((size, size), Image.BOX if square.width > size else Image.BILINEAR)
+    x = torch.from_numpy(np.asarray(square, dtype=np.float32) / 255).permute(2, 0, 1)
+    return x, Framing(left=float(x0), top=float(y0), side=float(n), height=h, width=w)

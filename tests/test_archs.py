@@ -10,7 +10,7 @@ import torch.nn.functional as F
 
 from shapesim.archs import ARCHS, hungarian, model_class
 from shapesim.data import PairGenerator
-from shapesim.model import check_config, load_model
+from shapesim.model import check_config, for_inference, load_model
 from shapesim.predict import Predictor
 from shapesim.train import TrainConfig, contrastive_loss, jigsaw, train
 
@@ -187,3 +187,30 @@ def test_training_options_are_checked():
         TrainConfig(pretrain="jigsaw", pretrain_steps=3, image_size=63)
     with pytest.raises(ValueError, match="options of the agfusion design"):
         TrainConfig(arch="concat", freeze_backbone=True)
+
+
+@pytest.mark.parametrize("arch", ARCHS)
+def test_for_inference_answers_as_the_model_does(arch):
+    """Folded BatchNorms and channels-last weights: the same answers, and the model itself untouched."""
+    torch.manual_seed(0)
+    model = model_class(arch)().eval()
+    with torch.no_grad():  # running statistics of a trained model, so that folding has something to do
+        for m in model.modules():
+            if isinstance(m, torch.nn.BatchNorm2d):
+                m.running_mean.uniform_(-0.5, 0.5)
+                m.running_var.uniform_(0.5, 2.0)
+                m.weight.uniform_(0.5, 1.5)
+                m.bias.uniform_(-0.2, 0.2)
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    fast = for_inference(model)
+    a, b = pictures(6)
+    with torch.no_grad():
+        want, got = model(a, b), fast(a, b)
+    for name in ("logit", "similarity", "embedding_a", "embedding_b", "attention_a", "attention_b"):
+        w, g = getattr(want, name), getattr(got, name)
+        assert (w is None) == (g is None), name
+        if w is not None:
+            assert torch.allclose(w, g, atol=1e-4, rtol=1e-4), name
+    assert any(isinstance(m, torch.nn.BatchNorm2d) for m in model.modules())  # every design had some to fold
+    assert not any(isinstance(m, torch.nn.BatchNorm2d) for m in fast.modules())
+    assert all(torch.equal(v, before[k]) for k, v in model.state_dict().items())  # the original is not changed

@@ -5,7 +5,7 @@ import pytest
 import torch
 from PIL import Image, ImageDraw
 
-from shapesim.images import MAX_PIXELS, ImageError, frame, load_image
+from shapesim.images import MAX_PIXELS, ImageError, frame, load_image, read_image
 
 
 def drawing(size=280, width=6, box=(60, 60, 200, 200)) -> Image.Image:
@@ -129,3 +129,21 @@ def test_framing_centres_the_drawing_and_a_thin_stroke_survives():
     assert 0.5 < (xs.max() - xs.min()).item() / 64 < 0.8  # fills about FILL of the frame
     assert ink.max() > 0.15  # the 3-px stroke left a visible trace at 64 px
     assert info.left < 50 and info.top < 600 and info.side > 300
+
+
+@pytest.mark.parametrize("canvas, side", [(640, 208), (500, 151), (90, 30), (1000, 7)])
+def test_framing_keeps_the_amount_of_ink(canvas, side):
+    # Area averaging skips no pixel: the framed square's ink is the drawing's share of it.
+    img = Image.new("RGB", (canvas, canvas), "white")
+    left = canvas // 3
+    ImageDraw.Draw(img).rectangle((left, left, left + side - 1, left + side - 1), fill="black")
+    x, info = frame(read_image(img), 64)
+    assert (1 - x.mean()).item() == pytest.approx(side**2 / info.side**2, abs=0.004)
+
+
+def test_framing_reads_pil_uint8_and_float_pictures_alike():
+    img = drawing()
+    want, framing = frame(read_image(img), 64)
+    for picture in (np.asarray(img), np.asarray(img).astype(np.float32) / 255, load_image(img)):
+        got, again = frame(picture, 64)
+        assert torch.allclose(got, want) and again == framing

@@ -5,10 +5,12 @@ import sys
 import numpy as np
 import pytest
 import torch
+import torch.nn.functional as F
 from PIL import Image, ImageDraw
 
 from shapesim.model import AGFusionModel
-from shapesim.predict import Comparison, Predictor, overlay
+from shapesim.images import Framing
+from shapesim.predict import CHUNK, Comparison, Predictor, _heatmap, overlay
 
 
 @pytest.fixture(scope="module")
@@ -147,3 +149,37 @@ def test_the_bundled_model_on_mouse_drawn_shapes():
     a, b, labels, _ = doodle_pairs(40, seed=11, classes=("circle", "square", "triangle", "star", "heart"))
     right = [c.same == bool(y) for c, y in zip(predictor.compare_batch(a, b), labels, strict=True)]
     assert np.mean(right) >= 0.9
+
+
+def test_a_batch_longer_than_a_chunk_answers_each_pair_as_alone(predictor):
+    pairs = [(circle(box=(20 + 5 * i, 30, 160 + 3 * i, 170)), square()) for i in range(CHUNK + 3)]
+    batch = predictor.compare_batch([a for a, _ in pairs], [b for _, b in pairs])
+    assert len(batch) == CHUNK + 3
+    for (a, b), got in zip(pairs, batch, strict=True):
+        alone = predictor.compare(a, b)
+        assert got.probability == pytest.approx(alone.probability, abs=1e-5)
+        assert np.allclose(got.embedding_a, alone.embedding_a, atol=1e-5)
+        assert np.allclose(got.heatmap_b, alone.heatmap_b, atol=1e-5)
+
+
+@pytest.mark.parametrize(
+    "framing",
+    [Framing(40, 30, 120, 200, 300), Framing(-20, 30, 300, 280, 280), Framing(-5, -7, 40, 30, 20)],
+)
+def test_a_heatmap_is_the_gate_stretched_bilinearly_over_the_framed_square(framing):
+    gate = torch.rand(1, 16, 16, generator=torch.Generator().manual_seed(0))
+    heat = _heatmap(gate, framing)
+    assert heat.shape == (framing.height, framing.width) and heat.dtype == np.float32
+    side, x0, y0 = int(framing.side), int(framing.left), int(framing.top)
+    stretched = F.interpolate(gate[None], size=(side, side), mode="bilinear", align_corners=False)[0, 0].numpy()
+    ys, xs = np.mgrid[0 : framing.height, 0 : framing.width]
+    inside = (ys >= y0) & (ys < y0 + side) & (xs >= x0) & (xs < x0 + side)
+    assert np.allclose(heat[inside], stretched[ys[inside] - y0, xs[inside] - x0], atol=1e-5)
+    assert np.allclose(heat[~inside], gate.min().item())  # outside the square: the least attention
+
+
+def test_heatmaps_are_made_when_first_read(predictor):
+    c = predictor.compare(circle(), square())
+    assert "heatmap_a" not in vars(c)  # not made yet
+    first = c.heatmap_a
+    assert c.heatmap_a is first  # made once
