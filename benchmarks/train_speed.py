@@ -6,7 +6,9 @@ All in one run, one after the other, on the same machine:
 
 - **peer**: the plain way: the same AGFusionModel in fp32 and NCHW, batch 64,
   the seed's pictures (a filled circle or square, random colours and place)
-  drawn with PIL one by one and stacked, Adam, binary cross-entropy;
+  drawn with PIL one by one and stacked, Adam, binary cross-entropy; run
+  first, before shapesim's trainer changes how this process reuses freed
+  memory (``shapesim.train.keep_freed_memory``), so it runs as a plain script would;
 - **shapesim**: the project's trainer with its defaults (preset `mixed`), the
   same number of steps, validation excluded;
 - **limit**: the rate of a large fp32 and bf16 ``torch.matmul`` here, and the

@@ -16,6 +16,7 @@ moment leaves the previous version of each file whole.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import itertools
 import json
 import math
@@ -195,6 +196,27 @@ def select_device(name: str = "auto") -> torch.device:
     if getattr(torch.backends, "mps", None) and torch.backends.mps.is_available():
         return torch.device("mps")
     return torch.device("cpu")
+
+
+def keep_freed_memory() -> bool:
+    """Make glibc keep freed memory for reuse instead of handing it back to the system.
+
+    Every training step allocates and frees the same large activations. glibc
+    serves a block over 32 MB (at batch 64 a 256×16×16 feature map is 33.5 MB)
+    with fresh pages from the kernel and returns them when freed, so every
+    step page-faults its way through them again: a fifth of the step time
+    here. With mmap off (M_MMAP_MAX = 0) and trimming off, blocks come from
+    the heap and are reused. Process-wide and lasting; False where there is
+    no glibc (macOS, Windows, musl), which changes nothing there.
+    """
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        return bool(libc.mallopt(_M_MMAP_MAX, 0)) and bool(libc.mallopt(_M_TRIM_THRESHOLD, 1 << 30))
+    except (OSError, AttributeError):
+        return False
+
+
+_M_TRIM_THRESHOLD, _M_MMAP_MAX = -1, -4  # glibc's malloc.h
 
 
 def autocast_dtype(precision: str, device: torch.device) -> torch.dtype | None:
@@ -386,6 +408,8 @@ def train(config: TrainConfig, callback: Callable[[int], None] | None = None) ->
         for stale in out.glob(".*.tmp-*"):  # half-written files of a run killed while saving
             stale.unlink(missing_ok=True)
     amp_dtype = autocast_dtype(config.precision, device)
+    if device.type == "cpu":
+        keep_freed_memory()
     torch.manual_seed(config.seed)
 
     core = config.build_model().to(device)  # the same initial weights on every rank

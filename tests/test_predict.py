@@ -8,8 +8,8 @@ import torch
 import torch.nn.functional as F
 from PIL import Image, ImageDraw
 
-from shapesim.model import AGFusionModel
 from shapesim.images import Framing
+from shapesim.model import AGFusionModel
 from shapesim.predict import CHUNK, Comparison, Predictor, _heatmap, overlay
 
 

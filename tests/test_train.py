@@ -1,4 +1,5 @@
 import json
+import platform
 import subprocess
 import sys
 
@@ -7,7 +8,14 @@ import torch
 from safetensors.torch import load_file
 
 from shapesim.model import AGFusionModel
-from shapesim.train import TrainConfig, _param_groups, autocast_dtype, lr_factor, select_device, train
+from shapesim.train import (
+    TrainConfig,
+    _param_groups,
+    autocast_dtype,
+    lr_factor,
+    select_device,
+    train,
+)
 
 
 def tiny(tmp_path, **kw) -> TrainConfig:
@@ -48,6 +56,14 @@ def test_device_and_precision_choices():
     assert select_device("auto").type in ("cpu", "cuda", "mps")
     assert autocast_dtype("fp32", torch.device("cpu")) is None
     assert autocast_dtype("bf16", torch.device("cpu")) is torch.bfloat16
+
+
+def test_freed_memory_is_kept_where_glibc_runs():
+    # A child process, so that this test process keeps its own malloc settings.
+    code = "from shapesim.train import keep_freed_memory; print(keep_freed_memory())"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    glibc = platform.libc_ver()[0] == "glibc"
+    assert out == str(glibc)
 
 
 def test_a_run_leaves_a_loadable_model_metrics_and_its_config(tmp_path):
