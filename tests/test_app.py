@@ -1,5 +1,7 @@
 """The app: handlers as plain functions, then through gradio_client against a running server."""
 
+import ssl
+
 import gradio as gr
 import numpy as np
 import pandas as pd
@@ -193,6 +195,14 @@ def test_client_compares_two_pngs(client, tmp_path):
         assert Image.open(heat).size == (280, 280)
     shown = client.predict(api_name="/map")  # the Map tab, in the same session: the pictures placed
     assert "your picture A" in str(shown) and "your picture B" in str(shown)
+
+
+def test_a_client_with_one_tls_context_as_the_readme_shows(client, tmp_path):
+    # httpx takes a ready SSLContext for `verify`; the README recommends it for scripts.
+    shared = Client(client.src, verbose=False, ssl_verify=ssl.create_default_context())
+    a, b = _upload(tmp_path, "a.png", drawing("circle")), _upload(tmp_path, "b.png", drawing("circle"))
+    verdict, _, heat_a, _ = shared.predict(a, b, api_name="/compare")
+    assert verdict["label"] in ("same shape", "different shapes") and Image.open(heat_a).size == (280, 280)
 
 
 def test_client_gets_a_friendly_error_for_an_empty_editor(client, tmp_path):
