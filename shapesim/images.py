@@ -136,6 +136,8 @@ def _from_array(arr: np.ndarray) -> np.ndarray:
         x = arr if arr.ndim == 3 else arr[:, :, None]
         if x.shape[-1] == 1:
             return np.ascontiguousarray(np.repeat(x, 3, axis=-1))
+        if x.shape[-1] == 4 and x[..., 3].min() == 255:  # opaque, as a canvas with a white background is
+            return np.ascontiguousarray(x[..., :3])
         if x.shape[-1] == 4:  # on white paper, in integers: (c·α + 255·(255 − α)) / 255, rounded
             alpha = x[..., 3:4].astype(np.uint16)
             return ((x[..., :3] * alpha + 255 * (255 - alpha) + 127) // 255).astype(np.uint8)
@@ -201,10 +203,10 @@ def frame(picture: Image.Image | np.ndarray, size: int) -> tuple[torch.Tensor, F
     """
     if isinstance(picture, np.ndarray):
         picture = Image.fromarray(picture if picture.dtype == np.uint8 else _quantise(picture))
-    # In PIL's C loops, never a full-size numpy array: each costs a copy of the picture.
+    # Mostly in PIL's C loops: every numpy array of a PIL image is a copy of it.
     w, h = picture.size
-    edges = [picture.crop(box) for box in ((0, 0, w, 1), (0, h - 1, w, h), (0, 0, 1, h), (w - 1, 0, w, h))]
-    border = np.concatenate([np.asarray(e).reshape(-1, 3) for e in edges])
+    rgb = np.asarray(picture)
+    border = np.concatenate([rgb[0], rgb[-1], rgb[:, 0], rgb[:, -1]])
     background = tuple(int(c) for c in np.sort(border, axis=0)[len(border) // 2])  # the median
     luma = picture.convert("L")  # ITU-R 601 weights, as the model's own
     ink = ImageChops.difference(luma, Image.new("L", luma.size, round(float(np.dot(background, _LUMA)))))

@@ -14,9 +14,10 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from PIL import Image
 
 from .hub import WeightsSource, resolve
-from .images import Framing, frame, load_image, read_image
+from .images import Framing, frame, read_image
 from .model import FusionOutput, for_inference, load_model
 from .train import select_device
 
@@ -110,11 +111,7 @@ def _viridis_table(levels: int = 256) -> np.ndarray:
     return (_VIRIDIS[lo] * (1 - frac) + _VIRIDIS[lo + 1] * frac).astype(np.float32)
 
 
-_VIRIDIS_TABLE = _viridis_table()
-
-
-def _viridis(x: np.ndarray) -> np.ndarray:
-    return _VIRIDIS_TABLE[(np.clip(x, 0, 1) * (len(_VIRIDIS_TABLE) - 1)).round().astype(np.uint8)]
+_VIRIDIS_PALETTE = (_viridis_table() * 255).round().astype(np.uint8).tobytes()  # for PIL's "P" mode
 
 
 def overlay(image: object, heatmap: np.ndarray, alpha: float = 0.55) -> np.ndarray:
@@ -122,18 +119,19 @@ def overlay(image: object, heatmap: np.ndarray, alpha: float = 0.55) -> np.ndarr
 
     The colours run from dark blue (the gate ignored this) through green to
     yellow (the gate looked here), matplotlib's *viridis*, scaled to the map's
-    own range so that a weak but focused gate still shows.
+    own range so that a weak but focused gate still shows. The picture goes
+    grey underneath, so that the colours belong to the heatmap.
     """
-    rgb = load_image(image)
+    picture = read_image(image)
     heat = np.asarray(heatmap, dtype=np.float32)
-    if heat.shape != rgb.shape[:2]:
-        raise ValueError(f"the heatmap {heat.shape} is not the size of the picture {rgb.shape[:2]}")
+    if heat.shape != (picture.height, picture.width):
+        raise ValueError(f"the heatmap {heat.shape} is not the size of the picture {(picture.height, picture.width)}")
     lo, hi = float(heat.min()), float(heat.max())
-    scaled = (heat - lo) / (hi - lo) if hi - lo > 1e-6 else np.zeros_like(heat)
-    coloured = _viridis(scaled)
-    grey = rgb.mean(axis=2, keepdims=True)  # the picture in grey, so the colours belong to the heatmap
-    blended = (1 - alpha) * grey + alpha * coloured
-    return (np.clip(blended, 0, 1) * 255).round().astype(np.uint8)
+    scale = 255 / (hi - lo) if hi - lo > 1e-6 else 0.0
+    coloured = Image.fromarray(((heat - lo) * scale + 0.5).astype(np.uint8))
+    coloured.putpalette(_VIRIDIS_PALETTE)  # each level its colour, in PIL's C loops
+    grey = picture.convert("L").convert("RGB")
+    return np.asarray(Image.blend(grey, coloured.convert("RGB"), alpha))
 
 
 # Pairs per forward pass. Past about 32 pictures a feature map outgrows glibc's 32 MB limit for
@@ -206,24 +204,24 @@ class Predictor:
         a = torch.stack([t for t, _ in prepared_a]).to(self.device, memory_format=torch.channels_last)
         b = torch.stack([t for t, _ in prepared_b]).to(self.device, memory_format=torch.channels_last)
         out = _cat_outputs([self._answering(a[i : i + CHUNK], b[i : i + CHUNK]) for i in range(0, len(a), CHUNK)])
-        prob = torch.sigmoid(out.logit.float()).cpu()
-        results = []
-        for i in range(len(images_a)):
-            p = float(prob[i])
-            results.append(
-                Comparison(
-                    probability=p,
-                    same=p >= 0.5,
-                    similarity=None if out.similarity is None else float(out.similarity[i]),
-                    embedding_a=None if out.embedding_a is None else out.embedding_a[i].float().cpu().numpy(),
-                    embedding_b=None if out.embedding_b is None else out.embedding_b[i].float().cpu().numpy(),
-                    gates=(
-                        None if out.attention_a is None else (out.attention_a[i].cpu(), prepared_a[i][1]),
-                        None if out.attention_b is None else (out.attention_b[i].cpu(), prepared_b[i][1]),
-                    ),
-                )
+        prob = torch.sigmoid(out.logit.float()).tolist()
+        similarity = [None] * len(prob) if out.similarity is None else out.similarity.float().tolist()
+        emb_a, emb_b = (None if e is None else e.float().cpu().numpy() for e in (out.embedding_a, out.embedding_b))
+        gates_a, gates_b = (None if g is None else g.cpu() for g in (out.attention_a, out.attention_b))
+        return [
+            Comparison(
+                probability=p,
+                same=p >= 0.5,
+                similarity=similarity[i],
+                embedding_a=None if emb_a is None else emb_a[i],
+                embedding_b=None if emb_b is None else emb_b[i],
+                gates=(
+                    None if gates_a is None else (gates_a[i], prepared_a[i][1]),
+                    None if gates_b is None else (gates_b[i], prepared_b[i][1]),
+                ),
             )
-        return results
+            for i, p in enumerate(prob)
+        ]
 
     def compare(self, image_a: object, image_b: object) -> Comparison:
         """Do the two pictures show the same shape?"""

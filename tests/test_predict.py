@@ -84,6 +84,16 @@ def test_overlay_is_an_rgb_picture_of_the_same_size(predictor):
         overlay(img, c.heatmap_b)
 
 
+def test_overlay_colours_run_from_viridis_blue_to_yellow_over_the_grey_picture():
+    white = Image.new("RGB", (40, 30), "white")
+    heat = np.tile(np.linspace(0.2, 0.7, 40, dtype=np.float32), (30, 1))  # scaled to its own range
+    out = overlay(white, heat, alpha=0.5).astype(int)
+    assert np.abs(out[0, 0] - (np.array([68, 1, 84]) + 255) / 2).max() <= 2  # least: viridis dark blue
+    assert np.abs(out[0, -1] - (np.array([253, 231, 37]) + 255) / 2).max() <= 2  # most: viridis yellow
+    flat = overlay(white, np.full((30, 40), 0.5, np.float32), alpha=0.5)
+    assert (flat == flat[0, 0]).all()  # no range: one colour, no division by zero
+
+
 def test_embed_gives_one_row_per_picture(predictor):
     e = predictor.embed([circle(), square(), circle()])
     assert e.shape == (3, 16)
