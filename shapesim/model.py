@@ -306,17 +306,17 @@ def load_model(folder: str | Path, device: str | torch.device = "cpu") -> nn.Mod
     return model_class(config["arch"]).from_pretrained(str(folder), map_location=str(device))
 
 
-def for_inference(model: nn.Module) -> nn.Module:
+def for_inference(model: nn.Module, memory_format: torch.memory_format = torch.channels_last) -> nn.Module:
     """A copy of ``model`` that only answers, faster: every BatchNorm that follows a convolution is
-    folded into it (one pass over the features instead of two) and the weights are channels-last,
-    the layout oneDNN's convolutions run fastest in. Same answers to float rounding; never train
-    or save it (its state dict has no BatchNorms)."""
+    folded into it (one pass over the features instead of two) and the weights are in
+    ``memory_format``, by default channels-last, the layout oneDNN's convolutions run fastest in.
+    Same answers to float rounding; never train or save it (its state dict has no BatchNorms)."""
     model = copy.deepcopy(model).eval()
     pairs = [(module, conv, bn) for module in model.modules() for conv, bn in _conv_bn_pairs(module)]
     for module, conv, bn in pairs:
         setattr(module, conv, fuse_conv_bn_eval(getattr(module, conv), getattr(module, bn)))
         setattr(module, bn, nn.Identity())
-    return model.to(memory_format=torch.channels_last)
+    return model.to(memory_format=memory_format)
 
 
 def _conv_bn_pairs(module: nn.Module) -> list[tuple[str, str]]:
