@@ -253,6 +253,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if argv is None:  # a process of its own (python -m shapesim), not a call from other Python code
+        from .train import keep_freed_memory
+
+        keep_freed_memory()  # large batches of feature maps, allocated again and again: see its docstring
     try:
         args.run(args)
     except (ValueError, FileNotFoundError) as err:
