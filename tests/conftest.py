@@ -6,6 +6,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+import pytest
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -31,3 +33,17 @@ def serve(demo) -> str:
     port = free_port()
     app.launch(demo, server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True)
     return f"http://127.0.0.1:{port}/"
+
+
+@pytest.fixture(scope="module")
+def predictor(tmp_path_factory):
+    """A small untrained model behind a Predictor, for tests of the app around it (a module may define its own)."""
+    import torch
+
+    from shapesim.model import AGFusionModel
+    from shapesim.predict import Predictor
+
+    torch.manual_seed(0)
+    folder = tmp_path_factory.mktemp("w")
+    AGFusionModel(embedding_dim=8).save_pretrained(folder)
+    return Predictor.from_pretrained(str(folder), device="cpu")

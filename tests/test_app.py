@@ -14,16 +14,7 @@ from PIL import Image, ImageDraw
 import app
 from shapesim.atlas import Atlas
 from shapesim.hub import WeightsSource
-from shapesim.model import AGFusionModel
 from shapesim.predict import Predictor
-
-
-@pytest.fixture(scope="module")
-def predictor(tmp_path_factory):
-    torch.manual_seed(0)
-    folder = tmp_path_factory.mktemp("w")
-    AGFusionModel(embedding_dim=8).save_pretrained(folder)
-    return Predictor.from_pretrained(str(folder), device="cpu")
 
 
 @pytest.fixture(scope="module")

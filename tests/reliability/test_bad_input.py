@@ -8,23 +8,12 @@ import re
 
 import numpy as np
 import pytest
-import torch
 from badfiles import CASES, drawing, write
 from conftest import serve
 from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
 
 import app
-from shapesim.model import AGFusionModel
-from shapesim.predict import Predictor
-
-
-@pytest.fixture(scope="module")
-def predictor(tmp_path_factory):
-    torch.manual_seed(0)
-    folder = tmp_path_factory.mktemp("w")
-    AGFusionModel(embedding_dim=8).save_pretrained(folder)
-    return Predictor.from_pretrained(str(folder), device="cpu")
 
 
 @pytest.fixture(scope="module")
