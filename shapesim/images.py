@@ -3,10 +3,10 @@
 A picture may arrive as a path, bytes, a PIL image or a numpy array; in RGB,
 RGBA, greyscale, palette, CMYK or 16-bit; of any size. :func:`read_image`
 turns it into an 8-bit RGB PIL image (transparency composited on white),
-:func:`load_image` into a float array in [0, 1]; both raise :class:`ImageError` (a ``ValueError``) with a
-message a person can act on. :func:`frame` then crops a square around what is
-drawn and shrinks it by area averaging, so a thin stroke on a large canvas
-survives the resize. Eight bits per channel are plenty to tell shapes apart,
+:func:`load_image` into a float array in [0, 1]; both raise :class:`ImageError`
+(a ``ValueError``) with a message a person can act on. :func:`frame` then crops
+a square around what is drawn and shrinks it by area averaging, so a thin
+stroke on a large canvas survives the resize. Eight bits per channel are plenty to tell shapes apart,
 and a quarter of the memory of floats to read and copy on every request.
 """
 
@@ -197,19 +197,19 @@ def _border_xy(i: int, w: int, h: int) -> tuple[int, int]:
     return (0, i) if i < h else (w - 1, i - h)
 
 
-def frame(picture: Image.Image | np.ndarray, size: int) -> tuple[torch.Tensor, Framing]:
+def frame(picture: object, size: int) -> tuple[torch.Tensor, Framing]:
     """Crop a square around what is drawn and shrink it to ``(3, size, size)`` floats in [0, 1].
 
-    ``picture`` is :func:`read_image`'s RGB image or an ``(H, W, 3)`` array
-    (uint8, or floats in [0, 1]). The square is centred on the drawing's
+    ``picture`` is :func:`read_image`'s RGB image, or anything it reads (an
+    array of floats in [0, 1], for one). The square is centred on the drawing's
     bounding box and sized so that the drawing fills ``FILL`` of it, as shapes
     do in training; where it reaches past the picture it is padded with the
     background colour (the border pixel of median brightness). Shrinking is by
     area averaging, no pixel skipped: whole k×k blocks first, then a box
     filter the rest of the way, both in PIL. A blank picture is an ImageError.
     """
-    if isinstance(picture, np.ndarray):
-        picture = Image.fromarray(picture if picture.dtype == np.uint8 else _quantise(picture))
+    if not (isinstance(picture, Image.Image) and picture.mode == "RGB"):
+        picture = read_image(picture)
     # The analysis runs on the grey picture, a third of the bytes: every numpy array of a PIL image is a copy.
     w, h = picture.size
     luma = np.asarray(picture.convert("L"))  # ITU-R 601 weights, as the model's own

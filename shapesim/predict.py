@@ -131,7 +131,7 @@ def overlay(image: object, heatmap: np.ndarray, alpha: float = 0.55) -> np.ndarr
     coloured = Image.fromarray(((heat - lo) * scale + 0.5).astype(np.uint8))
     coloured.putpalette(_VIRIDIS_PALETTE)  # each level its colour, in PIL's C loops
     grey = picture.convert("L").convert("RGB")
-    return np.asarray(Image.blend(grey, coloured.convert("RGB"), alpha))
+    return np.array(Image.blend(grey, coloured.convert("RGB"), alpha))  # a copy the caller may change
 
 
 # Pairs per forward pass. Past about 32 pictures a feature map outgrows glibc's 32 MB limit for
