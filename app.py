@@ -121,7 +121,7 @@ def compare(predictor: Predictor, atlas: Atlas | None, value_a, value_b):
     )
     similarity += f"\n\n*Heatmaps*: {MAPS.get(predictor.arch, NO_MAP)}."
     if result.heatmap_a is None:
-        heat_a, heat_b = np.asarray(read_image(pictures["A"])), np.asarray(read_image(pictures["B"]))
+        heat_a, heat_b = np.asarray(pictures["A"]), np.asarray(pictures["B"])  # already read above
     else:
         heat_a = overlay(pictures["A"], result.heatmap_a)
         heat_b = overlay(pictures["B"], result.heatmap_b)

@@ -192,7 +192,7 @@ class Predictor:
 
     def prepare(self, image: object) -> tuple[torch.Tensor, Framing]:
         """One picture → the model's input ``(3, S, S)`` and where it was cut from."""
-        return frame(read_image(image), self.image_size)
+        return frame(image, self.image_size)  # frame reads it with read_image
 
     @torch.inference_mode()
     def compare_batch(self, images_a: list, images_b: list) -> list[Comparison]:
