@@ -30,6 +30,7 @@ from shapesim.data import PRESETS, PairGenerator  # noqa: E402
 from shapesim.images import MAX_PIXELS, ImageError, read_image  # noqa: E402
 from shapesim.model import check_config  # noqa: E402
 from shapesim.predict import Predictor, overlay  # noqa: E402
+from shapesim.train import keep_freed_memory  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent
 ASSETS = ROOT / "assets"
@@ -447,4 +448,5 @@ def launch(demo: gr.Blocks, **options):
 
 if __name__ == "__main__":
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    keep_freed_memory()  # a server answers batch after batch of the same sizes: reuse, don't page-fault
     launch(build())

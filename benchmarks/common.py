@@ -8,6 +8,7 @@ import os
 import platform
 import re
 import sys
+import time
 from pathlib import Path
 
 import torch
@@ -26,6 +27,18 @@ def parser(description: str) -> argparse.ArgumentParser:
 def setup(args: argparse.Namespace) -> None:
     if args.threads:
         torch.set_num_threads(args.threads)
+
+
+def matmul_gflops(dtype: torch.dtype, n: int, min_seconds: float = 1.0) -> float:
+    """GFLOP/s of ``n×n @ n×n`` in ``dtype``, repeated for at least ``min_seconds``: what this machine
+    does at best, for a limit measured in the same run as the figures it bounds."""
+    a, b = torch.randn(n, n, dtype=dtype), torch.randn(n, n, dtype=dtype)
+    torch.matmul(a, b)
+    runs, start = 0, time.perf_counter()
+    while (elapsed := time.perf_counter() - start) < min_seconds:
+        torch.matmul(a, b)
+        runs += 1
+    return 2 * n**3 * runs / elapsed / 1e9
 
 
 def machine() -> str:

@@ -6,7 +6,16 @@
   framing, the model, both heatmaps), p50 and p95 over --repeats calls;
 - compare_batch(): pairs per second in batches of --batch, with the answers
   only (heatmaps are made when read) and with both heatmaps of every pair read;
+- where a batch's time goes: the model alone on the same pairs already
+  framed; its limit, the model's FLOPs per pair (``torch.utils.flop_counter``)
+  at the rate of a large fp32 matmul measured in the same run; and framing
+  (reading, cropping, shrinking) per picture, two a pair;
 - Atlas.place(): placing one embedding on the map.
+
+Measured as the app and the command line run it: with glibc told to keep freed
+memory (``shapesim.train.keep_freed_memory``; without it every batch's feature
+maps arrive as fresh pages that page-fault). compare_batch is also measured
+first in a plain process, before that setting, for scripts that skip it.
 """
 
 from __future__ import annotations
@@ -16,13 +25,16 @@ import time
 from pathlib import Path
 
 import numpy as np
+import torch
+from torch.utils.flop_counter import FlopCounterMode
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.common import markdown_table, parser, publish, setup  # noqa: E402
+from benchmarks.common import markdown_table, matmul_gflops, parser, publish, setup  # noqa: E402
 from shapesim.atlas import ATLAS_NAME, Atlas  # noqa: E402
 from shapesim.doodles import doodle_pairs  # noqa: E402
-from shapesim.predict import Predictor  # noqa: E402
+from shapesim.predict import CHUNK, Predictor  # noqa: E402
+from shapesim.train import keep_freed_memory  # noqa: E402
 
 
 def timings(fn, repeats: int) -> np.ndarray:
@@ -32,6 +44,20 @@ def timings(fn, repeats: int) -> np.ndarray:
         fn()
         out.append(time.perf_counter() - t)
     return np.array(out)
+
+
+@torch.inference_mode()
+def model_alone(predictor: Predictor, a: torch.Tensor, b: torch.Tensor) -> None:
+    """The network's part of compare_batch: framed inputs in, outputs out, in the Predictor's chunks."""
+    net = predictor.network
+    for i in range(0, len(a), CHUNK):
+        net(a[i : i + CHUNK], b[i : i + CHUNK])
+
+
+def flops_per_pair(predictor: Predictor, a: torch.Tensor, b: torch.Tensor) -> float:
+    with torch.inference_mode(), FlopCounterMode(display=False) as counter:
+        predictor.network(a, b)
+    return counter.get_total_flops() / len(a)
 
 
 def main() -> None:
@@ -52,12 +78,21 @@ def main() -> None:
         for c in predictor.compare_batch(a, b):
             c.heatmap_a, c.heatmap_b  # noqa: B018
 
+    predictor.compare_batch(a, b)
+    plain = timings(lambda: predictor.compare_batch(a, b), max(5, args.repeats // 10))
+    keep_freed_memory()  # process-wide and lasting: the plain figure comes first
     for _ in range(5):
         compare()
     single = timings(compare, args.repeats) * 1000
     predictor.compare_batch(a, b)
     batch = timings(lambda: predictor.compare_batch(a, b), max(5, args.repeats // 10))
     heat = timings(with_heatmaps, max(5, args.repeats // 10))
+    framed = [torch.stack([predictor.prepare(x)[0] for x in side]) for side in (a, b)]
+    fa, fb = (x.contiguous(memory_format=torch.channels_last) for x in framed)
+    alone = timings(lambda: model_alone(predictor, fa, fb), max(5, args.repeats // 10))
+    framing = timings(lambda: [predictor.prepare(x) for x in a + b], max(5, args.repeats // 10))
+    flops, gflops = flops_per_pair(predictor, fa[:CHUNK], fb[:CHUNK]), matmul_gflops(torch.float32, 2048)
+    limit = gflops * 1e9 / flops
     atlas = Atlas.load(Path(predictor.source.path) / ATLAS_NAME)
     emb = predictor.compare(a[0], b[0]).embedding_a
     place = timings(lambda: atlas.place(emb), args.repeats) * 1000
@@ -66,6 +101,12 @@ def main() -> None:
         "compare_p95_ms": round(float(np.percentile(single, 95)), 2),
         "batch_pairs_per_s": round(args.batch / float(np.median(batch)), 1),
         "batch_heatmaps_pairs_per_s": round(args.batch / float(np.median(heat)), 1),
+        "batch_pairs_per_s_plain_process": round(args.batch / float(np.median(plain)), 1),
+        "model_alone_pairs_per_s": round(args.batch / float(np.median(alone)), 1),
+        "framing_ms_per_picture": round(1000 * float(np.median(framing)) / (2 * args.batch), 3),
+        "model_mflops_per_pair": round(flops / 1e6, 1),
+        "matmul_gflops_fp32": round(gflops, 1),
+        "model_limit_pairs_per_s": round(limit, 1),
         "place_p50_ms": round(float(np.percentile(place, 50)), 3),
     }
     rows = [
@@ -75,6 +116,20 @@ def main() -> None:
             f"`compare_batch`, batches of {args.batch}, both heatmaps of every pair read",
             f"{figures['batch_heatmaps_pairs_per_s']:.0f} pairs/s",
         ],
+        [
+            f"`compare_batch`, batches of {args.batch}, in a plain process (no `keep_freed_memory`)",
+            f"{figures['batch_pairs_per_s_plain_process']:.0f} pairs/s",
+        ],
+        [
+            f"the model alone, batches of {args.batch} already framed",
+            f"{figures['model_alone_pairs_per_s']:.0f} pairs/s",
+        ],
+        [
+            f"the model's limit: {figures['model_mflops_per_pair']:.0f} MFLOP a pair "
+            f"at the fp32 matmul rate ({gflops:.0f} GFLOP/s)",
+            f"{limit:.0f} pairs/s",
+        ],
+        ["framing a 280×280 drawing (two a pair)", f"{figures['framing_ms_per_picture']:.2f} ms"],
         [f"`Atlas.place` ({len(atlas)} reference points), p50", f"{figures['place_p50_ms']:.2f} ms"],
     ]
     publish("inference", figures, markdown_table(["what", "measured"], rows), args)

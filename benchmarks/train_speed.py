@@ -40,22 +40,11 @@ from torch.utils.flop_counter import FlopCounterMode
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.common import markdown_table, parser, publish, setup  # noqa: E402
+from benchmarks.common import markdown_table, matmul_gflops, parser, publish, setup  # noqa: E402
 from shapesim.model import AGFusionModel  # noqa: E402
 from shapesim.train import TrainConfig, train  # noqa: E402
 
 SIZE, PEER_BATCH = 64, 64
-
-
-def matmul_gflops(dtype: torch.dtype, n: int, min_seconds: float = 1.0) -> float:
-    """GFLOP/s of ``n×n @ n×n`` in ``dtype``, repeated for at least ``min_seconds``."""
-    a, b = torch.randn(n, n, dtype=dtype), torch.randn(n, n, dtype=dtype)
-    torch.matmul(a, b)
-    runs, start = 0, time.perf_counter()
-    while (elapsed := time.perf_counter() - start) < min_seconds:
-        torch.matmul(a, b)
-        runs += 1
-    return 2 * n**3 * runs / elapsed / 1e9
 
 
 def training_flops_per_pair(pairs: int = 8) -> float:

@@ -160,7 +160,8 @@ class Predictor:
         self.model = model.to(self.device).eval()
         # channels-last is oneDNN's and cuDNN's fastest layout; Apple's MPS is safer without it (as in training)
         self._layout = torch.contiguous_format if self.device.type == "mps" else torch.channels_last
-        self._answering = for_inference(self.model, self._layout)
+        # what answers: a copy made for speed (see for_inference); self.model stays as loaded
+        self.network = for_inference(self.model, self._layout)
         self.source = source
         self.image_size = image_size
 
@@ -205,7 +206,7 @@ class Predictor:
         prepared_b = [self.prepare(x) for x in images_b]
         a = torch.stack([t for t, _ in prepared_a]).to(self.device, memory_format=self._layout)
         b = torch.stack([t for t, _ in prepared_b]).to(self.device, memory_format=self._layout)
-        out = _cat_outputs([self._answering(a[i : i + CHUNK], b[i : i + CHUNK]) for i in range(0, len(a), CHUNK)])
+        out = _cat_outputs([self.network(a[i : i + CHUNK], b[i : i + CHUNK]) for i in range(0, len(a), CHUNK)])
         prob = torch.sigmoid(out.logit.float()).tolist()
         similarity = [None] * len(prob) if out.similarity is None else out.similarity.float().tolist()
         emb_a, emb_b = (None if e is None else e.float().cpu().numpy() for e in (out.embedding_a, out.embedding_b))
@@ -243,5 +244,5 @@ class Predictor:
         chunks = []
         for i in range(0, len(images), batch_size):
             chunk = images[i : i + batch_size].to(self.device, memory_format=self._layout)
-            chunks.append(self._answering.embed(chunk).float().cpu())
+            chunks.append(self.network.embed(chunk).float().cpu())
         return torch.cat(chunks).numpy() if chunks else np.zeros((0, 0), np.float32)
