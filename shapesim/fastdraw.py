@@ -395,5 +395,7 @@ def render(params, image_size: int) -> torch.Tensor:
     out = np.empty((len(params), 3, image_size, image_size), np.float32)
     args = [getattr(params, f).numpy() for f in ("cls", "style", "centre", "size", "angle", "aspect")]
     args += [getattr(params, f).numpy() for f in ("shape", "fg", "bg", "width", "stroke")]
+    # as many threads as torch uses: a limit set for torch (torch.set_num_threads) holds here too
+    numba.set_num_threads(max(1, min(torch.get_num_threads(), numba.config.NUMBA_NUM_THREADS)))
     _draw(*args, out)
     return torch.from_numpy(out)

@@ -57,3 +57,17 @@ def test_large_cpu_batches_are_compiled_small_ones_are_not():
 def test_compiled_renderer_refuses_other_devices():
     with pytest.raises(ValueError, match="CPU only"):
         render(every_kind(repeats=1), 16, device="meta", compiled=True)
+
+
+def test_compiled_renderer_uses_torchs_thread_count():
+    import numba
+
+    before = torch.get_num_threads()
+    try:
+        torch.set_num_threads(1)
+        render(every_kind(repeats=1), 16, compiled=True)
+        assert numba.get_num_threads() == 1
+    finally:
+        torch.set_num_threads(before)
+    render(every_kind(repeats=1), 16, compiled=True)
+    assert numba.get_num_threads() == min(before, numba.config.NUMBA_NUM_THREADS)
