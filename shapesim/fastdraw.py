@@ -234,7 +234,9 @@ def _sketch_ink(x, y, d, look):
 @_jit
 def _sketch_span(kind, cover, lo, hi, frame, look):
     """A sketch's ink at pixels ``lo .. hi - 1`` of a row, into ``cover``: one loop per class, so
-    that each runs its own distance formula several pixels at a time."""
+    that each runs its own distance formula several pixels at a time. (Written out nine times:
+    one loop taking the formula as an argument vectorises too, but numba cannot cache it on
+    disk, and then every process would compile for half a minute.)"""
     s, r, p = len(cover), frame[4], frame[5]
     if kind == 0:
         for col in range(lo, hi):
