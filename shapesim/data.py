@@ -7,7 +7,7 @@ storing files.
 
 Pictures are float32 RGB in [0, 1], shaped ``(B, 3, S, S)``. :func:`render`
 draws them in PyTorch on any device; large batches on the CPU go through the
-same formulas compiled into one loop (:mod:`shapesim.fastdraw`).
+same formulas compiled (:mod:`shapesim.fastdraw`).
 """
 
 from __future__ import annotations
@@ -331,8 +331,9 @@ def _sketch_coverage(x: Tensor, y: Tensor, d: Tensor, radius: Tensor, width: Ten
 
 
 _CHUNK = 64  # pictures drawn at once: keeps the per-pixel tensors in the CPU's cache
-# From this many pictures on the CPU, the compiled loop of shapesim.fastdraw draws them (3-4x
-# faster); fewer are drawn here, without importing numba (0.4 s) or compiling it (seconds, once).
+# From this many pictures on the CPU, the compiled loops of shapesim.fastdraw draw them (2-4x
+# faster); fewer are drawn here, without importing numba (0.4 s) or compiling them (half a
+# minute, once per checkout).
 COMPILED_FROM = 64
 HAVE_NUMBA = importlib.util.find_spec("numba") is not None
 
@@ -342,7 +343,7 @@ def render(
 ) -> Tensor:
     """Draw each picture described by ``params``: ``(B, 3, image_size, image_size)`` float32 in [0, 1].
 
-    ``compiled`` chooses :mod:`shapesim.fastdraw`'s loop (CPU only, the same pictures to
+    ``compiled`` chooses :mod:`shapesim.fastdraw`'s loops (CPU only, the same pictures to
     float rounding) over this module's PyTorch; None means: for ``COMPILED_FROM`` or more
     pictures on the CPU, when numba is installed.
     """
