@@ -318,11 +318,8 @@ def _draw(cls, style, centre, size, angle, aspect, shape, fg, bg, width, stroke,
         radius_px, width_px = radius * (s / 2), width[i] * s
         p = (shape[i, 0], shape[i, 1], shape[i, 2], shape[i, 3], shape[i, 4], shape[i, 5])
         kind, kind_of_stroke = cls[i], style[i]  # locals: not reloaded for every pixel
-        ink_row = np.empty(s)  # a sketch's ink along a row
+        ink_row = np.empty(s)  # the ink along a row
         colours = (bg[i, 0], bg[i, 1], bg[i, 2], fg[i, 0] - bg[i, 0], fg[i, 1] - bg[i, 1], fg[i, 2] - bg[i, 2])
-        bg_r, bg_g, bg_b, dr, dg, db = colours
-        # How far (pixels) from the contour ink can reach: half the stroke and the edge's
-        # anti-aliasing pixel; for a sketch, the widest pressure, the wobble and the drift too.
         st = stroke[i]
         amp = 0.05 * radius_px
         wobble = (  # harmonics 2, 3, 4 of the contour's wobble, each (cosine, sine), in pixels
@@ -334,6 +331,8 @@ def _draw(cls, style, centre, size, angle, aspect, shape, fg, bg, width, stroke,
             amp * (st[6] * 2 - 1) / 4,
         )
         drift = (st[9] * 2 - 1) * radius_px * 0.08
+        # How far (pixels) from the contour ink can reach: half the stroke and the edge's
+        # anti-aliasing pixel; for a sketch, the widest pressure, the wobble and the drift too.
         if kind_of_stroke == 0:
             band = 0.5
         elif kind_of_stroke == 1:
@@ -372,24 +371,22 @@ def _draw(cls, style, centre, size, angle, aspect, shape, fg, bg, width, stroke,
                     _sketch_span(kind, ink_row, min(max(middle_hi, lo), hi), hi, frame, look)
                 else:
                     _sketch_span(kind, ink_row, lo, hi, frame, look)
-                _paint(out[i, 0, row], out[i, 1, row], out[i, 2, row], ink_row, colours)
-                continue
-            for col in range(s):
-                gx = (col + 0.5) / s * 2 - 1
-                x, y = ax * gx + bx, ay * gx + by
-                r2 = x * x + y * y
-                cover = 0.0
-                if r2 < inner * inner:
-                    cover = inside
-                elif lo <= col < hi:
-                    d = _sdf(kind, x, y, p) * radius_px
-                    if kind_of_stroke == 0:
-                        cover = min(max(0.5 - d, 0.0), 1.0)
-                    else:
-                        cover = min(max(width_px / 2 + 0.5 - abs(d), 0.0), 1.0)
-                out[i, 0, row, col] = bg_r + cover * dr
-                out[i, 1, row, col] = bg_g + cover * dg
-                out[i, 2, row, col] = bg_b + cover * db
+            else:  # a filled or outlined shape, pixel by pixel
+                for col in range(s):
+                    gx = (col + 0.5) / s * 2 - 1
+                    x, y = ax * gx + bx, ay * gx + by
+                    r2 = x * x + y * y
+                    cover = 0.0
+                    if r2 < inner * inner:
+                        cover = inside
+                    elif lo <= col < hi:
+                        d = _sdf(kind, x, y, p) * radius_px
+                        if kind_of_stroke == 0:
+                            cover = min(max(0.5 - d, 0.0), 1.0)
+                        else:
+                            cover = min(max(width_px / 2 + 0.5 - abs(d), 0.0), 1.0)
+                    ink_row[col] = cover
+            _paint(out[i, 0, row], out[i, 1, row], out[i, 2, row], ink_row, colours)
 
 
 def render(params, image_size: int) -> torch.Tensor:
