@@ -33,7 +33,7 @@ sys.path.insert(0, str(ROOT))
 from benchmarks.common import markdown_table, parser, publish, setup  # noqa: E402
 from shapesim.evaluate import evaluate_folder  # noqa: E402
 from shapesim.predict import Predictor  # noqa: E402
-from shapesim.train import TrainConfig, train  # noqa: E402
+from shapesim.training import TrainConfig, train  # noqa: E402
 
 VARIANTS_DIR = ROOT / "checkpoints" / "variants"
 PRETRAIN_SHARE = 4  # pre-training variants spend 1/4 of the budget on it

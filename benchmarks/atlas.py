@@ -18,8 +18,9 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.common import markdown_table, parser, publish, setup  # noqa: E402
-from shapesim.atlas import ATLAS_NAME, Atlas, knn_accuracy  # noqa: E402
 from shapesim.hub import BUNDLED  # noqa: E402
+from shapesim.metrics import knn_accuracy  # noqa: E402
+from shapesim.weights import WeightsFolder  # noqa: E402
 
 
 def main() -> None:
@@ -27,7 +28,7 @@ def main() -> None:
     p.add_argument("--weights", default=str(BUNDLED))
     args = p.parse_args()
     setup(args)
-    atlas = Atlas.load(Path(args.weights) / ATLAS_NAME)
+    atlas = WeightsFolder(args.weights).atlas()
     held = np.isin(np.array(atlas.class_names)[atlas.cls], atlas.holdout)
     figures = {
         "points": len(atlas),

@@ -5,7 +5,7 @@
 Each preset with both renderers, side by side in one process: the compiled
 loop (``shapesim.fastdraw``, what batches on the CPU use) and the PyTorch one
 (what any other device uses). The process keeps freed memory for reuse, as
-training does (``shapesim.train.keep_freed_memory``). The loop's compilation
+training does (``shapesim.runtime.keep_freed_memory``). The loop's compilation
 (or loading it from numba's cache) happens in a warm-up batch, not counted.
 """
 
@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.common import markdown_table, parser, publish, setup  # noqa: E402
 from shapesim.data import PRESETS, PairGenerator  # noqa: E402
-from shapesim.train import keep_freed_memory  # noqa: E402
+from shapesim.runtime import keep_freed_memory  # noqa: E402
 
 
 def images_per_second(name: str, image_size: int, batch: int, seconds: float, compiled: bool) -> float:

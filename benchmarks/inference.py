@@ -13,7 +13,7 @@
 - Atlas.place(): placing one embedding on the map.
 
 Measured as the app and the command line run it: with glibc told to keep freed
-memory (``shapesim.train.keep_freed_memory``; without it every batch's feature
+memory (``shapesim.runtime.keep_freed_memory``; without it every batch's feature
 maps arrive as fresh pages that page-fault). compare_batch is also measured
 first in a plain process, before that setting, for scripts that skip it.
 """
@@ -31,10 +31,9 @@ from torch.utils.flop_counter import FlopCounterMode
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.common import markdown_table, matmul_gflops, parser, publish, setup  # noqa: E402
-from shapesim.atlas import ATLAS_NAME, Atlas  # noqa: E402
 from shapesim.doodles import doodle_pairs  # noqa: E402
 from shapesim.predict import CHUNK, Predictor  # noqa: E402
-from shapesim.train import keep_freed_memory  # noqa: E402
+from shapesim.runtime import keep_freed_memory  # noqa: E402
 
 
 def timings(fn, repeats: int) -> np.ndarray:
@@ -93,7 +92,7 @@ def main() -> None:
     framing = timings(lambda: [predictor.prepare(x) for x in a + b], max(5, args.repeats // 10))
     flops, gflops = flops_per_pair(predictor, fa[:CHUNK], fb[:CHUNK]), matmul_gflops(torch.float32, 2048)
     limit = gflops * 1e9 / flops
-    atlas = Atlas.load(Path(predictor.source.path) / ATLAS_NAME)
+    atlas = predictor.source.folder.atlas()
     emb = predictor.compare(a[0], b[0]).embedding_a
     place = timings(lambda: atlas.place(emb), args.repeats) * 1000
     figures = {

@@ -14,9 +14,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.common import parser, publish, setup  # noqa: E402
-from shapesim.evaluate import evaluate_folder, results_table, training_holdout  # noqa: E402
+from shapesim.evaluate import evaluate_folder  # noqa: E402
 from shapesim.hub import BUNDLED  # noqa: E402
-from shapesim.train import keep_freed_memory  # noqa: E402
+from shapesim.metrics import results_table  # noqa: E402
+from shapesim.runtime import keep_freed_memory  # noqa: E402
+from shapesim.weights import WeightsFolder  # noqa: E402
 
 
 def main() -> None:
@@ -31,7 +33,7 @@ def main() -> None:
         name: {k: m[k] for k in ("pairs", "accuracy", "precision", "recall", "f1", "roc_auc")}
         for name, m in results.items()
     }
-    publish("quality", figures, results_table(results, training_holdout(args.weights)), args)
+    publish("quality", figures, results_table(results, WeightsFolder(args.weights).holdout), args)
 
 
 if __name__ == "__main__":

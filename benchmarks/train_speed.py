@@ -8,7 +8,7 @@ All in one run, one after the other, on the same machine:
   the seed's pictures (a filled circle or square, random colours and place)
   drawn with PIL one by one and stacked, Adam, binary cross-entropy; run
   first, before shapesim's trainer changes how this process reuses freed
-  memory (``shapesim.train.keep_freed_memory``), so it runs as a plain script would;
+  memory (``shapesim.runtime.keep_freed_memory``), so it runs as a plain script would;
 - **shapesim**: the project's trainer with its defaults (preset `mixed`), the
   same number of steps, validation excluded;
 - **limit**: the rate of a large fp32 and bf16 ``torch.matmul`` here, and the
@@ -41,8 +41,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.common import markdown_table, matmul_gflops, parser, publish, setup  # noqa: E402
-from shapesim.model import AGFusionModel  # noqa: E402
-from shapesim.train import TrainConfig, train  # noqa: E402
+from shapesim.models import AGFusionModel  # noqa: E402
+from shapesim.training import TrainConfig, train  # noqa: E402
 
 SIZE, PEER_BATCH = 64, 64
 

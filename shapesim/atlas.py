@@ -9,19 +9,34 @@ nearest reference neighbours, which takes milliseconds and never imports umap
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import torch
 
 from .data import STYLES, PairSpec, render, sample_images
+from .images import frame
+from .metrics import knn_accuracy
 from .shapes import CLASSES
 
-__all__ = ["Atlas", "build_atlas", "knn_accuracy", "ATLAS_NAME"]
+__all__ = ["Atlas", "Placement", "build_atlas", "ATLAS_NAME"]
 
 ATLAS_NAME = "atlas.npz"
 ATLAS_SEED = 3_000_017
 THUMB = 32  # side of the stored thumbnails
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where a picture's embedding lands on the map, and what is near it."""
+
+    x: float
+    y: float
+    nearest_class: str  # the commonest class among the nearest reference points
+    neighbours: np.ndarray  # indices of the nearest reference points, nearest first
+    similarities: np.ndarray  # their cosine similarities to the embedding
 
 
 @dataclass
@@ -39,17 +54,18 @@ class Atlas:
     k: int = 10
 
     def save(self, path: str | Path) -> None:
-        np.savez_compressed(
-            path,
-            embeddings=self.embeddings.astype(np.float32),
-            coords=self.coords.astype(np.float32),
-            cls=self.cls.astype(np.int16),
-            style=self.style.astype(np.int16),
-            thumbnails=self.thumbnails.astype(np.uint8),
-            class_names=np.array(self.class_names),
-            style_names=np.array(self.style_names),
-            holdout=np.array(self.holdout, dtype="U32"),
-        )
+        with open(path, "wb") as f:  # a file object: numpy adds no ".npz" to a temporary name
+            np.savez_compressed(
+                f,
+                embeddings=self.embeddings.astype(np.float32),
+                coords=self.coords.astype(np.float32),
+                cls=self.cls.astype(np.int16),
+                style=self.style.astype(np.int16),
+                thumbnails=self.thumbnails.astype(np.uint8),
+                class_names=np.array(self.class_names),
+                style_names=np.array(self.style_names),
+                holdout=np.array(self.holdout, dtype="U32"),
+            )
 
     @classmethod
     def load(cls, path: str | Path) -> Atlas:
@@ -81,12 +97,17 @@ class Atlas:
     def __len__(self) -> int:
         return len(self.embeddings)
 
+    @property
+    def dim(self) -> int:
+        """The size of the embeddings the map was made from."""
+        return int(self.embeddings.shape[1])
+
     def neighbours(self, embedding: np.ndarray, k: int | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Indices and cosine similarities of the ``k`` reference points nearest ``embedding``."""
         e = np.asarray(embedding, dtype=np.float32).reshape(-1)
-        if e.shape[0] != self.embeddings.shape[1]:
+        if e.shape[0] != self.dim:
             raise ValueError(
-                f"an embedding of size {e.shape[0]} cannot be placed on a map of {self.embeddings.shape[1]}-D "
+                f"an embedding of size {e.shape[0]} cannot be placed on a map of {self.dim}-D "
                 "embeddings: the map was made by another model"
             )
         e = e / max(float(np.linalg.norm(e)), 1e-12)
@@ -96,40 +117,75 @@ class Atlas:
         idx = idx[np.argsort(-sims[idx])]
         return idx, sims[idx]
 
-    def place(self, embedding: np.ndarray) -> tuple[float, float]:
-        """Where a new picture goes on the map: the neighbours' coordinates, weighted
-        by closeness (as UMAP's own transform begins), without UMAP."""
+    def locate(self, embedding: np.ndarray) -> Placement:
+        """Where a new picture goes on the map and what is near it, from one neighbour search: the
+        neighbours' coordinates weighted by closeness (as UMAP's own transform begins), without UMAP."""
         idx, sims = self.neighbours(embedding)
         w = np.exp((sims - sims.max()) / 0.05)
         x, y = (self.coords[idx] * w[:, None]).sum(0) / w.sum()
-        return float(x), float(y)
+        nearest = self.class_names[int(np.bincount(self.cls[idx]).argmax())]
+        return Placement(float(x), float(y), nearest, idx, sims)
+
+    def place(self, embedding: np.ndarray) -> tuple[float, float]:
+        """The map coordinates of ``embedding`` (see :meth:`locate`)."""
+        where = self.locate(embedding)
+        return where.x, where.y
 
     def nearest_class(self, embedding: np.ndarray) -> str:
         """The commonest class among the nearest reference points."""
-        idx, _ = self.neighbours(embedding)
-        return self.class_names[int(np.bincount(self.cls[idx]).argmax())]
+        return self.locate(embedding).nearest_class
+
+    def labels(self) -> np.ndarray:
+        """Each reference point's class, with " (held out)" for classes training never showed."""
+        names = np.array(self.class_names)[self.cls]
+        return np.where(np.isin(names, self.holdout), np.char.add(names, " (held out)"), names)
+
+    def table(self, marks: list[tuple[str, Placement]] | None = None):
+        """The rows the map plots (a pandas DataFrame: x, y, class, style): every reference point,
+        then each ``(label, placement)`` of ``marks``, such as a user's pictures."""
+        import pandas as pd  # a second to import: only for those who draw the map
+
+        frame = pd.DataFrame(
+            {
+                "x": self.coords[:, 0],
+                "y": self.coords[:, 1],
+                "class": self.labels(),
+                "style": np.array(self.style_names)[self.style],
+            }
+        )
+        if marks:
+            extra = pd.DataFrame(
+                {
+                    "x": [p.x for _, p in marks],
+                    "y": [p.y for _, p in marks],
+                    "class": [label for label, _ in marks],
+                    "style": [f"nearest: {p.nearest_class}" for _, p in marks],
+                }
+            )
+            frame = pd.concat([frame, extra], ignore_index=True)
+        return frame
+
+    def in_x_range(self, x_range: list[float] | None, limit: int = 48) -> list[tuple[np.ndarray, str]]:
+        """The reference pictures whose points lie in ``x_range`` (a map's brush selection), as
+        ``(RGB thumbnail, "class, style")``, at most ``limit`` of them."""
+        if not x_range:
+            return []
+        lo, hi = sorted(float(v) for v in x_range[:2])
+        idx = np.nonzero((self.coords[:, 0] >= lo) & (self.coords[:, 0] <= hi))[0][:limit]
+        return self.pictures(idx)
+
+    def pictures(self, idx: np.ndarray) -> list[tuple[np.ndarray, str]]:
+        """Reference pictures ``idx`` as ``(RGB thumbnail, "class, style")``."""
+        return [
+            (
+                np.repeat(self.thumbnails[i][:, :, None], 3, axis=2),
+                f"{self.class_names[self.cls[i]]}, {self.style_names[self.style[i]]}",
+            )
+            for i in idx
+        ]
 
 
-def knn_accuracy(
-    points: np.ndarray, labels: np.ndarray, k: int = 10, cosine: bool = False, subset: np.ndarray | None = None
-) -> float:
-    """Leave-one-out k-nearest-neighbour accuracy of ``labels`` from ``points``
-    (of the points in ``subset`` only, when given; their neighbours come from all points)."""
-    x = points.astype(np.float64)
-    rows = np.arange(len(x)) if subset is None else np.nonzero(subset)[0]
-    if cosine:
-        x = x / np.linalg.norm(x, axis=1, keepdims=True).clip(1e-12)
-        dist = -(x[rows] @ x.T)
-    else:
-        sq = (x * x).sum(1)
-        dist = sq[rows][:, None] + sq[None, :] - 2 * x[rows] @ x.T
-    dist[np.arange(len(rows)), rows] = np.inf  # not its own neighbour
-    nn = np.argpartition(dist, k, axis=1)[:, :k]
-    pred = np.array([np.bincount(v, minlength=labels.max() + 1).argmax() for v in labels[nn]])
-    return float((pred == labels[rows]).mean())
-
-
-def reference_pictures(n: int, image_size: int) -> tuple[np.ndarray, np.ndarray, object]:
+def reference_pictures(n: int, image_size: int) -> tuple[np.ndarray, np.ndarray, torch.Tensor]:
     """The fixed reference set: classes and styles taken in turn, everything else random."""
     index = np.arange(n)
     cls = index % len(CLASSES)
@@ -138,19 +194,22 @@ def reference_pictures(n: int, image_size: int) -> tuple[np.ndarray, np.ndarray,
     return cls, style, render(params, image_size)
 
 
-def build_atlas(predictor, n: int = 2016, holdout: tuple[str, ...] = (), seed: int = 0) -> tuple[Atlas, dict]:
-    """Embed the reference set with ``predictor``, fit UMAP, and measure how well the map separates classes."""
-    import torch
-
-    from .images import frame
-
-    cls, style, pictures = reference_pictures(n, predictor.image_size)
+def build_atlas(
+    embed: Callable[[torch.Tensor], np.ndarray],
+    image_size: int,
+    n: int = 2016,
+    holdout: tuple[str, ...] = (),
+    seed: int = 0,
+) -> tuple[Atlas, dict]:
+    """Embed the reference set with ``embed`` (such as ``Predictor.embed``: model-ready pictures
+    ``(N, 3, S, S)`` → ``(N, D)``), fit UMAP, and measure how well the map separates classes."""
+    cls, style, pictures = reference_pictures(n, image_size)
     arrays = pictures.permute(0, 2, 3, 1).numpy()
-    framed = torch.stack([frame(a, predictor.image_size)[0] for a in arrays])  # as user pictures are
-    emb = predictor.embed(framed)
+    framed = torch.stack([frame(a, image_size)[0] for a in arrays])  # as user pictures are
+    emb = embed(framed)
     emb = emb / np.linalg.norm(emb, axis=1, keepdims=True).clip(1e-12)
 
-    import umap  # slow to import: only here, never in the app
+    import umap  # seconds to import: only here, never in the app
 
     reducer = umap.UMAP(n_neighbors=15, min_dist=0.1, metric="cosine", random_state=seed, n_jobs=1)
     coords = reducer.fit_transform(emb).astype(np.float32)

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict, fields
 from pathlib import Path
 
-from .evaluate import results_table
+from .metrics import results_table
+from .models import PairModel, model_class
+from .predict import Predictor
+from .training import TrainConfig
+from .weights import WeightsFolder
 
-__all__ = ["training_command", "model_card", "write_model_card"]
+__all__ = ["training_command", "model_card", "write_model_card", "weights_summary", "heatmap_meaning"]
 
 
 def training_command(config: dict) -> str:
     """The ``python -m shapesim train`` command line that reproduces ``config``."""
-    from .train import TrainConfig
 
     def norm(v):
         return list(v) if isinstance(v, (list, tuple)) else v
@@ -36,48 +38,32 @@ def training_command(config: dict) -> str:
 
 def model_card(folder: str | Path) -> str:
     """Markdown with Hub front matter: what the model is, how it was trained, how it scores."""
-    folder = Path(folder)
-    config = json.loads((folder / "train_config.json").read_text()) if (folder / "train_config.json").is_file() else {}
-    results = json.loads((folder / "eval.json").read_text()) if (folder / "eval.json").is_file() else {}
-    holdout = tuple(config.get("holdout", ()))
-    arch = config.get("arch", "agfusion")
-    if arch == "agfusion":
-        tags, title = "siamese, shape-similarity, attention-gate", "# shapesim AGFusionModel"
-        about = [
-            "A siamese network that says whether two pictures show the same shape: a shared",
-            "ResNet-50 stem (conv1 … layer1, trained from scratch), a mutual attention gate,",
-            "a 256 → 128 projection, a scaled cosine similarity and a one-logit classifier.",
-        ]
-        usage = ["from shapesim.model import AGFusionModel", 'model = AGFusionModel.from_pretrained("path/or/repo-id")']
-    else:
-        from .archs import model_class
-
-        cls = model_class(arch)
-        tags, title = f"shape-similarity, {arch}", f"# shapesim {cls.__name__} (`{arch}`)"
-        about = [(cls.__doc__ or "").strip().splitlines()[0]]
-        usage = [
-            f"from shapesim.archs import {cls.__name__}",
-            f'model = {cls.__name__}.from_pretrained("path/or/repo-id")',
-        ]
+    weights = WeightsFolder(folder)
+    config = weights.train_config
+    results = weights.eval_results()
+    design = model_class(config.get("arch", "agfusion"))
     lines = [
         "---",
         "library_name: shapesim",
         "license: mit",
-        f"tags: [{tags}, pytorch_model_hub_mixin]",
+        f"tags: [{', '.join(design.tags)}, pytorch_model_hub_mixin]",
         "pipeline_tag: image-classification",
         "---",
         "",
-        title,
+        f"# shapesim {design.__name__} (`{design.arch}`)",
         "",
-        *about,
+        design.description.replace("**", ""),
         "",
         "```python",
-        *usage,
+        "from shapesim import load_model",
+        'model = load_model("path/to/folder")  # or, for a Hub repo id:',
+        f'# from shapesim.models import {design.__name__}; model = {design.__name__}.from_pretrained("user/name")',
         "out = model(a, b)  # a, b: (B, 3, H, W) RGB in [0, 1]; out.logit > 0 means the same shape",
         "```",
         "",
     ]
     if config:
+        holdout = tuple(config.get("holdout", ()))
         lines += [
             "## Training",
             "",
@@ -95,15 +81,40 @@ def model_card(folder: str | Path) -> str:
         lines += [
             "## Results",
             "",
-            f"Fixed test sets of {pairs} pairs each (`python -m shapesim evaluate --weights {folder.name} --save`):",
+            f"Fixed test sets of {pairs} pairs each "
+            f"(`python -m shapesim evaluate --weights {weights.path.name} --save`):",
             "",
-            results_table(results, holdout),
+            results_table(results, weights.holdout),
             "",
         ]
     return "\n".join(lines)
 
 
 def write_model_card(folder: str | Path) -> Path:
-    path = Path(folder) / "README.md"
+    path = WeightsFolder(folder) / WeightsFolder.CARD
     path.write_text(model_card(folder))
     return path
+
+
+def heatmap_meaning(model: PairModel) -> str:
+    """What the design's heatmaps show, in words."""
+    return model.heatmap or "none: this design has no map, so the pictures are shown as they are"
+
+
+def weights_summary(predictor: Predictor) -> str:
+    """Markdown for people choosing a model: where the weights came from, the design, the test results."""
+    src, design = predictor.source, predictor.model
+    lines = ["### Weights", f"Loaded from the **{src.describe()}**."]
+    if src.fallback_reason:
+        lines.append(f"\n> The configured weights were not used: {src.fallback_reason}")
+    lines += [
+        "",
+        f"### Architecture: `{design.arch}`",
+        design.description + " Colours and polarity are taken out first, so only the shape counts.",
+        "",
+        f"**Heatmaps**: {heatmap_meaning(design)}.",
+    ]
+    results = src.folder.eval_results()
+    if results:
+        lines += ["", "### Test results", results_table(results, src.folder.holdout)]
+    return "\n".join(lines)

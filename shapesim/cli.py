@@ -1,9 +1,17 @@
-"""The command line: ``python -m shapesim COMMAND`` (``--help`` on each)."""
+"""The command line: python -m shapesim COMMAND (--help on each).
+
+Each command imports what it needs when it runs, so that --help answers at once.
+"""
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import inspect
+import json
+import re
 import sys
+import typing
 from pathlib import Path
 
 
@@ -22,11 +30,6 @@ def _sample(args: argparse.Namespace) -> None:
 
 def _add_dataclass_options(p: argparse.ArgumentParser, cls) -> None:
     """One ``--option`` per field of a config dataclass, with its default and comment as help."""
-    import dataclasses
-    import inspect
-    import re
-    import typing
-
     hints = typing.get_type_hints(cls)
     comments = dict(re.findall(r"^\s+(\w+):[^#\n]*#\s*(.+)$", inspect.getsource(cls), re.M))
     for f in dataclasses.fields(cls):
@@ -43,14 +46,12 @@ def _add_dataclass_options(p: argparse.ArgumentParser, cls) -> None:
 
 
 def _train(args: argparse.Namespace) -> None:
-    import dataclasses
+    import torch.distributed as dist
 
-    from .train import TrainConfig, train
+    from .training import TrainConfig, train
 
     config = TrainConfig(**{f.name: getattr(args, f.name) for f in dataclasses.fields(TrainConfig)})
     result = train(config)
-    import torch.distributed as dist
-
     if dist.is_initialized():  # started by torchrun: one report, from rank 0
         rank = dist.get_rank()
         dist.destroy_process_group()
@@ -63,23 +64,22 @@ def _train(args: argparse.Namespace) -> None:
 
 
 def _evaluate(args: argparse.Namespace) -> None:
-    import json
 
-    from .evaluate import evaluate_folder, results_table, training_holdout
+    from .card import write_model_card
+    from .evaluate import evaluate_folder
+    from .metrics import results_table
     from .plots import confusion_matrices
+    from .weights import WeightsFolder
 
     results = evaluate_folder(args.weights, pairs=args.pairs, device=args.device)
+    weights = WeightsFolder(args.weights)
     if args.save:
-        from pathlib import Path
-
-        from .card import write_model_card
-
-        (Path(args.weights) / "eval.json").write_text(json.dumps(results, indent=2) + "\n")
-        write_model_card(args.weights)
+        weights.save_eval_results(results)
+        write_model_card(weights.path)
     if args.json:
         print(json.dumps(results))
     else:
-        print(results_table(results, training_holdout(args.weights)))
+        print(results_table(results, weights.holdout))
     if args.figure:
         confusion_matrices(results).savefig(args.figure, dpi=100)
         if not args.json:
@@ -87,23 +87,20 @@ def _evaluate(args: argparse.Namespace) -> None:
 
 
 def _curves(args: argparse.Namespace) -> None:
-    import json
-    from pathlib import Path
-
     from .plots import training_curves
+    from .weights import WeightsFolder
 
-    path = Path(args.run_dir) / "metrics.jsonl"
-    if not path.is_file():
-        raise ValueError(f"no metrics.jsonl in {args.run_dir}")
-    records = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
-    config = json.loads((Path(args.run_dir) / "train_config.json").read_text())
+    run = WeightsFolder(args.run_dir)
+    records = run.metrics()
+    if not records:
+        raise ValueError(f"no {run.METRICS} in {args.run_dir}")
+    config = run.train_config
     title = f"preset '{config['preset']}', {config['image_size']} px, batch {config['batch_size']}"
     training_curves(records, title=title).savefig(args.out, dpi=100)
     print(f"wrote {args.out}")
 
 
 def _predict(args: argparse.Namespace) -> None:
-    import json
 
     from .predict import Predictor
 
@@ -118,19 +115,15 @@ def _predict(args: argparse.Namespace) -> None:
 
 
 def _atlas(args: argparse.Namespace) -> None:
-    import json
-    from pathlib import Path
 
-    from .atlas import ATLAS_NAME, build_atlas
-    from .evaluate import training_holdout
+    from .atlas import build_atlas
     from .plots import atlas_map
     from .predict import Predictor
 
     predictor = Predictor.from_pretrained(args.weights, device=args.device)
-    folder = Path(predictor.source.path)
-    atlas, report = build_atlas(predictor, n=args.points, holdout=training_holdout(folder))
-    atlas.save(folder / ATLAS_NAME)
-    (folder / "atlas.json").write_text(json.dumps(report, indent=2) + "\n")
+    weights = predictor.source.folder
+    atlas, report = build_atlas(predictor.embed, predictor.image_size, n=args.points, holdout=weights.holdout)
+    weights.save_atlas(atlas, report)
     fig = atlas_map(
         atlas,
         title=f"UMAP of {len(atlas)} reference pictures\n"
@@ -140,19 +133,17 @@ def _atlas(args: argparse.Namespace) -> None:
     if args.figure:
         fig.savefig(args.figure, dpi=100)
     print(json.dumps(report, indent=2))
-    print(f"wrote {folder / ATLAS_NAME}" + (f" and {args.figure}" if args.figure else ""))
+    print(f"wrote {weights / weights.ATLAS}" + (f" and {args.figure}" if args.figure else ""))
 
 
 def _push(args: argparse.Namespace) -> None:
-    from .hub import push
+    from .publish import push
 
     url = push(args.weights, args.repo_id, private=args.private)
     print(f"published {args.weights} to https://huggingface.co/{args.repo_id} ({url})")
 
 
 def _examples(args: argparse.Namespace) -> None:
-    from pathlib import Path
-
     import numpy as np
     from PIL import Image
 
@@ -203,7 +194,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dpi", type=int, default=110)
     p.set_defaults(run=_sample)
 
-    from .train import TrainConfig
+    from .training import TrainConfig
 
     p = commands.add_parser("train", help="train a model (see TrainConfig for every option)")
     _add_dataclass_options(p, TrainConfig)
@@ -254,7 +245,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if argv is None:  # a process of its own (python -m shapesim), not a call from other Python code
-        from .train import keep_freed_memory
+        from .runtime import keep_freed_memory
 
         keep_freed_memory()  # large batches of feature maps, allocated again and again: see its docstring
     try:

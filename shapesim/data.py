@@ -429,6 +429,11 @@ class PairBatch:
     params_b: ShapeParams
     hard: np.ndarray  # (B,) HARD_NONE, HARD_NEGATIVE or HARD_POSITIVE
 
+    def pictures(self, i: int) -> tuple[np.ndarray, np.ndarray]:
+        """Pair ``i`` as two ``(S, S, 3)`` uint8 RGB pictures, as a file would hold them."""
+        to_uint8 = lambda t: (t.permute(1, 2, 0).cpu().numpy() * 255).round().astype(np.uint8)  # noqa: E731
+        return to_uint8(self.a[i]), to_uint8(self.b[i])
+
     def describe(self, i: int) -> dict:
         """Plain-data metadata of pair ``i``: label, both pictures' classes, styles and colours."""
         kind = ("random", "hard negative", "hard positive")[int(self.hard[i])]

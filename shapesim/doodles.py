@@ -91,7 +91,9 @@ def doodle(name: str, rng: np.random.Generator, size: int = 280, width: int | No
     aspect = rng.uniform(1.0, 1.3)
     pts *= [aspect, 1 / aspect] if rng.random() < 0.5 else [1 / aspect, aspect]
     radius = rng.uniform(0.2, 0.42) * size
-    centre = rng.uniform(0.5 * size - (0.45 * size - radius), 0.5 * size + (0.45 * size - radius), 2)
+    radius = min(radius, 0.45 * size / np.abs(pts).max())  # a stretched drawing still fits the canvas
+    reach = np.abs(pts).max(axis=0) * radius  # how far the drawing spans from its centre
+    centre = rng.uniform(0.05 * size + reach, 0.95 * size - reach)  # anywhere, all of it on the canvas
     xy = pts * radius + centre
     img = Image.new("RGB", (size, size), "white")
     w = int(width or rng.integers(3, 16))

@@ -18,21 +18,14 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["BUNDLED", "WeightsSource", "resolve", "parse_repo_id", "push"]
+from .weights import WeightsFolder
+
+__all__ = ["BUNDLED", "WeightsSource", "bundled", "resolve", "parse_repo_id"]
 
 log = logging.getLogger(__name__)
 
 BUNDLED = Path(__file__).resolve().parent.parent / "checkpoints"
 ENV_VAR = "SHAPESIM_WEIGHTS"
-FILES = [
-    "config.json",
-    "model.safetensors",
-    "atlas.npz",
-    "train_config.json",
-    "eval.json",
-    "metrics.jsonl",
-    "README.md",
-]
 TIMEOUT_S = 8.0  # per request; the whole download gets twice that
 _REPO_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
 
@@ -47,6 +40,10 @@ class WeightsSource:
     revision: str | None = None  # the Hub revision asked for (None: the default branch)
     commit: str | None = None  # the commit actually downloaded, when known
     fallback_reason: str | None = None  # why the Hub was not used, when it was asked for
+
+    @property
+    def folder(self) -> WeightsFolder:
+        return WeightsFolder(self.path)
 
     def describe(self) -> str:
         if self.kind == "hub":
@@ -69,9 +66,11 @@ def parse_repo_id(text: str) -> tuple[str, str | None]:
     return repo, revision or None
 
 
-def _bundled(reason: str | None = None) -> WeightsSource:
-    if not (BUNDLED / "model.safetensors").is_file():
-        raise FileNotFoundError(f"the bundled checkpoint is missing: {BUNDLED / 'model.safetensors'}")
+def bundled(reason: str | None = None) -> WeightsSource:
+    """The checkpoint that ships with shapesim (``checkpoints/``); ``reason`` says why it is used instead of
+    the weights asked for."""
+    if not WeightsFolder(BUNDLED).has_weights:
+        raise FileNotFoundError(f"the bundled checkpoint is missing: {BUNDLED / WeightsFolder.WEIGHTS}")
     if reason:
         log.warning("using the bundled checkpoint: %s", reason)
     return WeightsSource(BUNDLED, "bundled", str(BUNDLED), fallback_reason=reason)
@@ -89,11 +88,11 @@ def resolve(source: str | os.PathLike | None = None, timeout: float = TIMEOUT_S)
     if source is None:
         source = os.environ.get(ENV_VAR) or None
     if source is None:
-        return _bundled()
+        return bundled()
     path = Path(source).expanduser()
     if path.is_dir():
-        if not (path / "model.safetensors").is_file():
-            raise FileNotFoundError(f"{path} has no model.safetensors")
+        if not WeightsFolder(path).has_weights:
+            raise FileNotFoundError(f"{path} has no {WeightsFolder.WEIGHTS}")
         return WeightsSource(path, "folder", str(source))
     repo_id, revision = parse_repo_id(str(source))
     return _from_hub(repo_id, revision, timeout)
@@ -116,7 +115,7 @@ def _download(repo_id: str, revision: str | None, timeout: float) -> Path:
     online = not constants.HF_HUB_OFFLINE
     if online:
         try:
-            get_hf_file_metadata(hf_hub_url(repo_id, "config.json", revision=revision), timeout=timeout)
+            get_hf_file_metadata(hf_hub_url(repo_id, WeightsFolder.CONFIG, revision=revision), timeout=timeout)
         except (RepositoryNotFoundError, RevisionNotFoundError, RemoteEntryNotFoundError):
             raise
         except Exception as err:
@@ -131,10 +130,10 @@ def _download(repo_id: str, revision: str | None, timeout: float) -> Path:
                 hf_hub_download(repo_id, name, revision=revision, etag_timeout=timeout, local_files_only=not online)
             )
 
-        fetch("config.json")
-        folder = fetch("model.safetensors").parent
-        for name in FILES:
-            if name not in ("config.json", "model.safetensors"):
+        fetch(WeightsFolder.CONFIG)
+        folder = fetch(WeightsFolder.WEIGHTS).parent
+        for name in WeightsFolder.PUBLISHED:
+            if name not in (WeightsFolder.CONFIG, WeightsFolder.WEIGHTS):
                 with contextlib.suppress(RemoteEntryNotFoundError, FileNotFoundError):
                     fetch(name)
         return folder
@@ -159,45 +158,20 @@ def _from_hub(repo_id: str, revision: str | None, timeout: float) -> WeightsSour
     try:
         folder = job.result(timeout=timeout * 2)
     except FutureTimeout:
-        return _bundled(f"the Hub did not answer for {name} within {timeout * 2:.0f} s")
+        return bundled(f"the Hub did not answer for {name} within {timeout * 2:.0f} s")
     except RevisionNotFoundError:
-        return _bundled(f"{name}: no such revision on the Hub")
+        return bundled(f"{name}: no such revision on the Hub")
     except RepositoryNotFoundError:
-        return _bundled(f"{name} was not found on the Hub (or it is private)")
+        return bundled(f"{name} was not found on the Hub (or it is private)")
     except LocalEntryNotFoundError as err:  # offline or unreachable, and not in the cache
-        return _bundled(f"the Hub could not be reached for {name} and nothing is cached ({_reason(err)})")
+        return bundled(f"the Hub could not be reached for {name} and nothing is cached ({_reason(err)})")
     except RemoteEntryNotFoundError:
-        return _bundled(f"{name} has no config.json and model.safetensors")
+        return bundled(f"{name} has no config.json and model.safetensors")
     except Exception as err:  # 5xx, a cut connection, a bad answer
-        return _bundled(f"the Hub could not be reached for {name} ({_reason(err)})")
+        return bundled(f"the Hub could not be reached for {name} ({_reason(err)})")
     return WeightsSource(folder, "hub", repo_id, revision=revision, commit=folder.name)
 
 
 def _reason(err: BaseException) -> str:
     text = str(err).strip().splitlines()[0] if str(err).strip() else ""
     return f"{type(err).__name__}: {text}"[:300] if text else type(err).__name__
-
-
-def push(folder: str | Path, repo_id: str, private: bool = False, token: str | None = None) -> str:
-    """Publish a weights folder (weights, config, atlas, metrics and its model card) to a Hub model repo.
-
-    Returns the URL of the commit.
-    """
-    from huggingface_hub import HfApi
-
-    from .card import write_model_card
-
-    folder = Path(folder)
-    if not (folder / "model.safetensors").is_file():
-        raise FileNotFoundError(f"{folder} has no model.safetensors to publish")
-    write_model_card(folder)
-    api = HfApi(token=token)
-    api.create_repo(repo_id, repo_type="model", private=private, exist_ok=True)
-    info = api.upload_folder(
-        folder_path=str(folder),
-        repo_id=repo_id,
-        repo_type="model",
-        allow_patterns=FILES,
-        commit_message="Upload shapesim weights",
-    )
-    return str(getattr(info, "commit_url", info))

@@ -1,13 +1,15 @@
 """Predictor: two user pictures in, an answer with heatmaps out.
 
-from shapesim.predict import Predictor
+from shapesim import Predictor
 p = Predictor.from_pretrained()          # SHAPESIM_WEIGHTS, else the bundled checkpoint
 c = p.compare("a.png", "b.png")          # Comparison(probability=0.99, same=True, ...)
+c.overlay_a                              # picture a with the heatmap over it, ready to show
 """
 
 from __future__ import annotations
 
-import json
+import logging
+import threading
 from dataclasses import dataclass, field, fields
 from functools import cached_property
 from pathlib import Path
@@ -16,12 +18,26 @@ import numpy as np
 import torch
 from PIL import Image
 
-from .hub import WeightsSource, resolve
+from .atlas import Atlas
+from .hub import WeightsSource, bundled, resolve
 from .images import Framing, frame, read_image
-from .model import FusionOutput, for_inference, load_model
-from .train import select_device
+from .models import FusionOutput, PairModel, for_inference
+from .runtime import select_device
+from .weights import WeightsFolder
 
-__all__ = ["Comparison", "Predictor", "overlay"]
+__all__ = ["Comparison", "Predictor", "Predictors", "overlay"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class _Side:
+    """One picture of a comparison: as decoded, where the model's square was cut from it, and the
+    model's map over that square (None for designs without maps)."""
+
+    picture: Image.Image
+    framing: Framing
+    gate: torch.Tensor | None
 
 
 @dataclass
@@ -33,23 +49,43 @@ class Comparison:
     similarity: float | None  # cosine similarity of the embeddings, -1..1
     embedding_a: np.ndarray | None  # (D,) float32
     embedding_b: np.ndarray | None
-    # the gate map of each picture and where it was framed, for the heatmaps
-    gates: tuple[tuple[torch.Tensor, Framing] | None, ...] = field(default=(None, None), repr=False)
-    # None where the model's design has no such thing (shapesim.archs: concat has none of them)
+    # None where the model's design has no such thing (shapesim.models: concat has none of them)
+    sides: tuple[_Side, _Side] | None = field(default=None, repr=False)
 
     @cached_property
     def heatmap_a(self) -> np.ndarray | None:
         """Where the model looked in picture a: ``(H, W)`` float32 in [0, 1], the picture's size.
         Made on first use: a batch of comparisons need not pay for pictures nobody looks at."""
-        return None if self.gates[0] is None else _heatmap(*self.gates[0])
+        return self._heatmap(0)
 
     @cached_property
     def heatmap_b(self) -> np.ndarray | None:
         """Where the model looked in picture b (see :attr:`heatmap_a`)."""
-        return None if self.gates[1] is None else _heatmap(*self.gates[1])
+        return self._heatmap(1)
+
+    @cached_property
+    def overlay_a(self) -> np.ndarray:
+        """Picture a as decoded with its heatmap blended over it (:func:`overlay`), ``(H, W, 3)`` uint8;
+        the picture as it is when the design has no maps."""
+        return self._overlay(0, self.heatmap_a)
+
+    @cached_property
+    def overlay_b(self) -> np.ndarray:
+        """Picture b with its heatmap (see :attr:`overlay_a`)."""
+        return self._overlay(1, self.heatmap_b)
 
     def as_dict(self) -> dict:
         return {"probability": self.probability, "same": self.same, "similarity": self.similarity}
+
+    def _heatmap(self, i: int) -> np.ndarray | None:
+        side = self.sides[i] if self.sides else None
+        return None if side is None or side.gate is None else _heatmap(side.gate, side.framing)
+
+    def _overlay(self, i: int, heatmap: np.ndarray | None) -> np.ndarray:
+        if not self.sides:
+            raise ValueError("this comparison was made without its pictures")
+        picture = self.sides[i].picture
+        return np.array(picture) if heatmap is None else overlay(picture, heatmap)
 
 
 def _heatmap(attention: torch.Tensor, framing: Framing) -> np.ndarray:
@@ -122,7 +158,7 @@ def overlay(image: object, heatmap: np.ndarray, alpha: float = 0.55) -> np.ndarr
     own range so that a weak but focused gate still shows. The picture goes
     grey underneath, so that the colours belong to the heatmap.
     """
-    picture = read_image(image)
+    picture = _decoded(image)
     heat = np.asarray(heatmap, dtype=np.float32)
     if heat.shape != (picture.height, picture.width):
         raise ValueError(f"the heatmap {heat.shape} is not the size of the picture {(picture.height, picture.width)}")
@@ -132,6 +168,11 @@ def overlay(image: object, heatmap: np.ndarray, alpha: float = 0.55) -> np.ndarr
     coloured.putpalette(_VIRIDIS_PALETTE)  # each level its colour, in PIL's C loops
     grey = picture.convert("L").convert("RGB")
     return np.array(Image.blend(grey, coloured.convert("RGB"), alpha))  # a copy the caller may change
+
+
+def _decoded(image: object) -> Image.Image:
+    """``image`` as an RGB PIL image, read (with :func:`read_image`) only if it is not one already."""
+    return image if isinstance(image, Image.Image) and image.mode == "RGB" else read_image(image)
 
 
 # Pairs per forward pass. Past about 32 pictures a feature map outgrows glibc's 32 MB limit for
@@ -151,7 +192,7 @@ class Predictor:
 
     def __init__(
         self,
-        model: torch.nn.Module,
+        model: PairModel,
         source: WeightsSource,
         image_size: int = 64,
         device: torch.device | str | None = None,
@@ -166,16 +207,24 @@ class Predictor:
         self.image_size = image_size
 
     @classmethod
-    def from_pretrained(cls, source: str | Path | None = None, device: str | None = None) -> Predictor:
-        """Load weights from a folder, a Hub repo id (``user/name[@revision]``), ``$SHAPESIM_WEIGHTS`` or the bundle."""
+    def from_pretrained(
+        cls, source: str | Path | None = None, device: str | None = None, *, fallback: bool = False
+    ) -> Predictor:
+        """Load weights from a folder, a Hub repo id (``user/name[@revision]``), ``$SHAPESIM_WEIGHTS`` or the bundle.
+
+        With ``fallback``, weights that cannot be loaded (a corrupt file, a config for another
+        model) give way to the bundled checkpoint, and :attr:`weights` says why, as an app that
+        must start wants; without it, they raise a ValueError that names the file.
+        """
         where = resolve(source)
         dev = select_device(device or "auto")
-        model = load_model(where.path, dev)
-        size = 64
-        train_config = where.path / "train_config.json"
-        if train_config.is_file():
-            size = int(json.loads(train_config.read_text()).get("image_size", 64))
-        return cls(model, where, image_size=size, device=dev)
+        try:
+            return cls(where.folder.load_model(dev), where, image_size=where.folder.image_size, device=dev)
+        except (ValueError, FileNotFoundError) as err:
+            if not fallback or where.kind == "bundled":
+                raise
+            where = bundled(f"the configured weights could not be loaded: {err}")
+            return cls(where.folder.load_model(dev), where, image_size=where.folder.image_size, device=dev)
 
     @property
     def weights(self) -> str:
@@ -189,11 +238,34 @@ class Predictor:
     @property
     def embedding_dim(self) -> int | None:
         """The size of the model's embeddings; None when its design has none."""
-        return getattr(self.model, "embedding_dim", None)
+        return self.model.embedding_dim if self.model.has_embeddings else None
 
-    def prepare(self, image: object) -> tuple[torch.Tensor, Framing]:
-        """One picture → the model's input ``(3, S, S)`` and where it was cut from."""
-        return frame(image, self.image_size)  # frame reads it with read_image
+    @cached_property
+    def atlas(self) -> Atlas | None:
+        """The embedding map that came with the weights, or None (the reason is logged). A map is made
+        by one model: another model's embeddings mean nothing on it, so weights without their own get none."""
+        if self.embedding_dim is None:
+            return None
+        try:
+            atlas = self.source.folder.atlas()
+        except (ValueError, FileNotFoundError) as err:
+            log.warning("no embedding map: %s", err)
+            return None
+        if atlas.dim != self.embedding_dim:
+            log.warning(
+                "no embedding map: %s holds %d-D embeddings, the model makes %d-D ones",
+                self.source.path,
+                atlas.dim,
+                self.embedding_dim,
+            )
+            return None
+        return atlas
+
+    def prepare(self, image: object) -> tuple[torch.Tensor, Framing, Image.Image]:
+        """One picture → the model's input ``(3, S, S)``, where it was cut from, and the picture as decoded."""
+        picture = _decoded(image)
+        x, framing = frame(picture, self.image_size)
+        return x, framing, picture
 
     @torch.inference_mode()
     def compare_batch(self, images_a: list, images_b: list) -> list[Comparison]:
@@ -204,13 +276,18 @@ class Predictor:
             return []
         prepared_a = [self.prepare(x) for x in images_a]
         prepared_b = [self.prepare(x) for x in images_b]
-        a = torch.stack([t for t, _ in prepared_a]).to(self.device, memory_format=self._layout)
-        b = torch.stack([t for t, _ in prepared_b]).to(self.device, memory_format=self._layout)
+        a = torch.stack([t for t, _, _ in prepared_a]).to(self.device, memory_format=self._layout)
+        b = torch.stack([t for t, _, _ in prepared_b]).to(self.device, memory_format=self._layout)
         out = _cat_outputs([self.network(a[i : i + CHUNK], b[i : i + CHUNK]) for i in range(0, len(a), CHUNK)])
         prob = torch.sigmoid(out.logit.float()).tolist()
         similarity = [None] * len(prob) if out.similarity is None else out.similarity.float().tolist()
         emb_a, emb_b = (None if e is None else e.float().cpu().numpy() for e in (out.embedding_a, out.embedding_b))
         gates_a, gates_b = (None if g is None else g.cpu() for g in (out.attention_a, out.attention_b))
+
+        def side(prepared, gates, i: int) -> _Side:
+            _, framing, picture = prepared[i]
+            return _Side(picture, framing, None if gates is None else gates[i])
+
         return [
             Comparison(
                 probability=p,
@@ -218,10 +295,7 @@ class Predictor:
                 similarity=similarity[i],
                 embedding_a=None if emb_a is None else emb_a[i],
                 embedding_b=None if emb_b is None else emb_b[i],
-                gates=(
-                    None if gates_a is None else (gates_a[i], prepared_a[i][1]),
-                    None if gates_b is None else (gates_b[i], prepared_b[i][1]),
-                ),
+                sides=(side(prepared_a, gates_a, i), side(prepared_b, gates_b, i)),
             )
             for i, p in enumerate(prob)
         ]
@@ -246,3 +320,27 @@ class Predictor:
             chunk = images[i : i + batch_size].to(self.device, memory_format=self._layout)
             chunks.append(self.network.embed(chunk).float().cpu())
         return torch.cat(chunks).numpy() if chunks else np.zeros((0, 0), np.float32)
+
+
+class Predictors:
+    """The predictor an app started with and other models it may switch to (each folder of
+    ``variants`` holding weights), loaded when first chosen, once, under a lock, on the same device."""
+
+    def __init__(self, main: Predictor, variants: str | Path | None = None) -> None:
+        self.main = main
+        self.name = f"{main.arch} ({main.source.kind})"
+        folders = [WeightsFolder(d) for d in sorted(Path(variants).glob("*"))] if variants else []
+        self.folders = {f"{f.arch}: {f.path.name}": f.path for f in folders if f.has_weights}
+        self._loaded = {self.name: main}
+        self._lock = threading.Lock()
+
+    @property
+    def names(self) -> list[str]:
+        return [self.name, *self.folders]
+
+    def get(self, name: str | None) -> Predictor:
+        """The predictor called ``name``; the main one for a name it does not know."""
+        with self._lock:  # two sessions choosing the same variant load it once
+            if name not in self._loaded and name in self.folders:
+                self._loaded[name] = Predictor.from_pretrained(str(self.folders[name]), device=str(self.main.device))
+            return self._loaded.get(name, self.main)

@@ -40,7 +40,7 @@ def predictor(tmp_path_factory):
     """A small untrained model behind a Predictor, for tests of the app around it (a module may define its own)."""
     import torch
 
-    from shapesim.model import AGFusionModel
+    from shapesim.models import AGFusionModel
     from shapesim.predict import Predictor
 
     torch.manual_seed(0)

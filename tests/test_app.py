@@ -4,7 +4,6 @@ import ssl
 
 import gradio as gr
 import numpy as np
-import pandas as pd
 import pytest
 import torch
 from conftest import serve
@@ -14,7 +13,7 @@ from PIL import Image, ImageDraw
 import app
 from shapesim.atlas import Atlas
 from shapesim.hub import WeightsSource
-from shapesim.predict import Predictor
+from shapesim.predict import Predictor, Predictors
 
 
 @pytest.fixture(scope="module")
@@ -66,7 +65,8 @@ def test_compare_gives_verdict_similarity_heatmaps_and_map_points(predictor, atl
     assert sum(verdict.values()) == pytest.approx(1.0)
     assert "Cosine similarity" in similarity
     assert ha.shape == hb.shape == (280, 280, 3) and ha.dtype == np.uint8
-    assert [p["label"] for p in placed] == ["your picture A", "your picture B"]
+    assert [label for label, _ in placed] == ["your picture A", "your picture B"]
+    assert app.editor_picture(None) is None
 
 
 @pytest.mark.parametrize(
@@ -102,29 +102,19 @@ def test_random_pair_fills_both_editors_and_counts_on():
     assert np.array_equal(again["composite"], a["composite"])
 
 
-def test_the_map_holds_every_reference_point_and_the_placed_pictures(atlas):
-    frame = app.atlas_frame(atlas, [{"x": 0.5, "y": 0.5, "label": "your picture A", "near": "circle"}])
-    assert isinstance(frame, pd.DataFrame) and len(frame) == len(atlas) + 1
-    assert "arrow (held out)" in set(frame["class"]) and frame["class"].iloc[-1] == "your picture A"
-    shown = app.atlas_pictures(atlas, [-0.5, 0.5])
-    inside = ((atlas.coords[:, 0] >= -0.5) & (atlas.coords[:, 0] <= 0.5)).sum()
-    assert len(shown) == min(inside, 48) and shown[0][0].shape == (32, 32, 3)
-    assert app.atlas_pictures(atlas, None) == []
-
-
 def test_model_card_says_where_the_weights_came_from(predictor):
-    text = app.model_card(predictor)
+    text = app.weights_summary(predictor)
     assert "local folder" in text and "attention gate" in text
     fallback = Predictor(
         predictor.model, WeightsSource(predictor.source.path, "bundled", "x", fallback_reason="Hub down")
     )
-    assert "Hub down" in app.model_card(fallback)
+    assert "Hub down" in app.weights_summary(fallback)
 
 
 @pytest.fixture(scope="module")
 def variants(tmp_path_factory):
     """A folder of two other designs, as checkpoints/variants/ holds them."""
-    from shapesim.archs import ConcatModel, RegionMatchModel
+    from shapesim.models import ConcatModel, RegionMatchModel
 
     folder = tmp_path_factory.mktemp("variants")
     torch.manual_seed(0)
@@ -133,16 +123,8 @@ def variants(tmp_path_factory):
     return folder
 
 
-def test_models_lists_the_variants_and_loads_each_once(predictor, variants):
-    models = app.Models(predictor, variants)
-    assert models.names == [models.name, "concat: concat", "regionmatch: regionmatch"]
-    assert models.get(models.name) is predictor and models.get("no such model") is predictor
-    concat = models.get("concat: concat")
-    assert concat.arch == "concat" and models.get("concat: concat") is concat
-
-
 def test_compare_with_a_design_without_maps_or_similarity(predictor, variants, atlas):
-    concat = app.Models(predictor, variants).get("concat: concat")
+    concat = Predictors(predictor, variants).get("concat: concat")
     verdict, similarity, ha, hb, placed = app.compare(
         concat, atlas, editor(drawing("circle")), editor(drawing("square"))
     )
@@ -150,7 +132,7 @@ def test_compare_with_a_design_without_maps_or_similarity(predictor, variants, a
     assert "no similarity" in similarity and "no map" in similarity
     assert np.array_equal(ha, drawing("circle"))  # the picture as it is
     assert placed == []  # no embeddings: nothing to place on the map
-    assert "`concat`" in app.model_card(concat) and "one CNN" in app.model_card(concat)
+    assert "`concat`" in app.weights_summary(concat) and "one CNN" in app.weights_summary(concat)
 
 
 def test_examples_exist_and_come_in_pairs():

@@ -1,9 +1,11 @@
+import dataclasses
+
 import numpy as np
 import pytest
 import torch
 
-from shapesim.atlas import Atlas, build_atlas, knn_accuracy
-from shapesim.model import AGFusionModel
+from shapesim.atlas import Atlas, build_atlas
+from shapesim.models import AGFusionModel
 from shapesim.predict import Predictor
 
 
@@ -36,21 +38,35 @@ def test_a_pickled_or_broken_atlas_is_refused(tmp_path):
         Atlas.load(tmp_path / "missing.npz")
 
 
-def test_place_puts_a_reference_point_next_to_its_own_coordinates():
+def test_locate_puts_a_reference_point_next_to_its_own_coordinates():
     atlas = toy_atlas()
     spread = np.ptp(atlas.coords[:, 0])
     for i in (0, 17, 42):
-        x, y = atlas.place(atlas.embeddings[i])
-        assert np.hypot(x - atlas.coords[i, 0], y - atlas.coords[i, 1]) < 0.2 * spread
-        assert atlas.nearest_class(atlas.embeddings[i]) == atlas.class_names[atlas.cls[i]]
+        where = atlas.locate(atlas.embeddings[i])
+        assert np.hypot(where.x - atlas.coords[i, 0], where.y - atlas.coords[i, 1]) < 0.2 * spread
+        assert where.nearest_class == atlas.class_names[atlas.cls[i]] == atlas.nearest_class(atlas.embeddings[i])
+        assert where.neighbours[0] == i and where.similarities[0] == pytest.approx(1.0)
+        assert (where.x, where.y) == atlas.place(atlas.embeddings[i])
+    with pytest.raises(ValueError, match="made by another model"):
+        atlas.locate(np.ones(5))
 
 
-def test_knn_accuracy():
-    pts = np.array([[0, 0], [0, 1], [1, 0], [10, 10], [10, 11], [11, 10]], float)
-    labels = np.array([0, 0, 0, 1, 1, 1])
-    assert knn_accuracy(pts, labels, k=2) == 1.0
-    assert knn_accuracy(pts, np.array([0, 1, 0, 1, 0, 1]), k=2) < 0.5
-    assert knn_accuracy(pts, labels, k=2, subset=labels == 1) == 1.0
+def test_the_map_table_holds_every_point_and_the_marks():
+    atlas = dataclasses.replace(toy_atlas(), holdout=("triangle",))
+    frame = atlas.table([("your picture A", atlas.locate(atlas.embeddings[3]))])
+    assert len(frame) == len(atlas) + 1 and list(frame.columns) == ["x", "y", "class", "style"]
+    assert {"circle", "square", "triangle (held out)"} < set(frame["class"])
+    assert frame["class"].iloc[-1] == "your picture A"
+    assert frame["style"].iloc[-1].startswith("nearest: ")
+
+
+def test_pictures_in_a_range_of_the_map():
+    atlas = toy_atlas()
+    shown = atlas.in_x_range([-5, 5])
+    inside = ((atlas.coords[:, 0] >= -5) & (atlas.coords[:, 0] <= 5)).sum()
+    assert len(shown) == min(inside, 48) and shown[0][0].shape == (32, 32, 3)
+    assert shown[0][1] == "circle, fill"
+    assert atlas.in_x_range(None) == [] and atlas.in_x_range([100, 200]) == []
 
 
 def test_build_atlas_end_to_end(tmp_path):
@@ -58,7 +74,7 @@ def test_build_atlas_end_to_end(tmp_path):
     folder = tmp_path / "w"
     AGFusionModel(embedding_dim=8).save_pretrained(folder)
     predictor = Predictor.from_pretrained(str(folder), device="cpu")
-    atlas, report = build_atlas(predictor, n=81, holdout=("heart",))
+    atlas, report = build_atlas(predictor.embed, predictor.image_size, n=81, holdout=("heart",))
     assert atlas.coords.shape == (81, 2) and atlas.embeddings.shape == (81, 8)
     assert set(atlas.cls.tolist()) == set(range(9)) and set(atlas.style.tolist()) == {0, 1, 2}
     assert 0 <= report["knn_accuracy_2d"] <= 1 and "knn_accuracy_2d_heldout" in report

@@ -6,7 +6,7 @@ from conftest import HUB_PORT
 from hubstub import HubStub
 
 from shapesim import hub
-from shapesim.model import AGFusionModel
+from shapesim.models import AGFusionModel
 from shapesim.predict import Predictor
 
 
@@ -127,21 +127,3 @@ def test_the_environment_variable_and_folders(weights, tmp_path, monkeypatch, bu
 def test_names_that_are_neither_folder_nor_repo_id(text):
     with pytest.raises(ValueError, match="neither an existing folder nor a Hub repo id"):
         hub.resolve(text)
-
-
-def test_push_publishes_weights_and_card_and_they_load_back(bundled, monkeypatch):
-    from huggingface_hub import constants
-
-    monkeypatch.setenv("HF_TOKEN", "hf_test_token_not_real")
-    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)
-    repo = unique("published")
-    with HubStub(HUB_PORT, {}) as stub:
-        url = hub.push(bundled, repo)
-        assert stub.commit in url
-        files = stub.repos[repo]
-        assert {"config.json", "model.safetensors", "README.md"} <= set(files)
-        assert files["model.safetensors"] == (bundled / "model.safetensors").read_bytes()
-        assert b"library_name: shapesim" in files["README.md"]
-        src = hub.resolve(repo)
-    assert src.kind == "hub"
-    assert Predictor.from_pretrained(repo).source.kind == "hub"  # cached now, the stub is gone

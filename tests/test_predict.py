@@ -9,7 +9,7 @@ import torch.nn.functional as F
 from PIL import Image, ImageDraw
 
 from shapesim.images import Framing
-from shapesim.model import AGFusionModel
+from shapesim.models import AGFusionModel
 from shapesim.predict import CHUNK, Comparison, Predictor, _heatmap, overlay
 
 
@@ -193,3 +193,63 @@ def test_heatmaps_are_made_when_first_read(predictor):
     assert "heatmap_a" not in vars(c)  # not made yet
     first = c.heatmap_a
     assert c.heatmap_a is first  # made once
+
+
+def test_a_comparison_draws_its_own_overlays_from_the_pictures_it_read(predictor):
+    img = circle()
+    c = predictor.compare(img, square())
+    assert np.array_equal(c.overlay_a, overlay(img, c.heatmap_a))
+    assert c.overlay_b.shape == (256, 256, 3) and c.overlay_b.dtype == np.uint8
+    assert c.overlay_a is c.overlay_a  # made once
+
+
+def test_a_design_without_maps_shows_the_pictures_as_they_are(tmp_path):
+    from shapesim.models import ConcatModel
+
+    torch.manual_seed(0)
+    ConcatModel(hidden=8).save_pretrained(tmp_path)
+    c = Predictor.from_pretrained(str(tmp_path), device="cpu").compare(circle(), square())
+    assert c.heatmap_a is None and c.similarity is None and c.embedding_a is None
+    assert np.array_equal(c.overlay_a, np.asarray(circle()))
+    assert (c.overlay_b[0, 0] == 255).all()  # the transparent corner as white paper
+
+
+def test_weights_that_cannot_be_loaded_fall_back_to_the_bundle_when_asked(weights, tmp_path):
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "config.json").write_text((weights / "config.json").read_text())
+    (broken / "model.safetensors").write_bytes(b"not safetensors")
+    with pytest.raises(ValueError, match="not a readable safetensors file"):
+        Predictor.from_pretrained(str(broken), device="cpu")
+    p = Predictor.from_pretrained(str(broken), device="cpu", fallback=True)
+    assert p.source.kind == "bundled" and "could not be loaded" in p.weights
+
+
+@pytest.fixture(scope="module")
+def variants(tmp_path_factory):
+    """A folder of two other designs, as checkpoints/variants/ holds them."""
+    from shapesim.models import ConcatModel, RegionMatchModel
+
+    folder = tmp_path_factory.mktemp("variants")
+    torch.manual_seed(0)
+    ConcatModel(hidden=8).save_pretrained(folder / "concat")
+    RegionMatchModel(dim=8).save_pretrained(folder / "regionmatch")
+    (folder / "empty").mkdir()  # no weights: not a choice
+    return folder
+
+
+def test_predictors_list_the_variants_and_load_each_once(predictor, variants):
+    from shapesim.predict import Predictors
+
+    models = Predictors(predictor, variants)
+    assert models.names == [models.name, "concat: concat", "regionmatch: regionmatch"]
+    assert models.get(models.name) is predictor and models.get("no such model") is predictor
+    concat = models.get("concat: concat")
+    assert concat.arch == "concat" and models.get("concat: concat") is concat
+    assert Predictors(predictor).names == [models.name]
+
+
+def test_the_predictor_brings_its_own_map_only_when_it_fits(predictor, weights):
+    assert predictor.atlas is None  # these weights came without one
+    bundled = Predictor.from_pretrained(device="cpu")
+    assert bundled.atlas is not None and bundled.atlas.dim == bundled.embedding_dim

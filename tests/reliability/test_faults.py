@@ -16,9 +16,11 @@ from hubstub import HubStub
 
 import app
 from shapesim import hub
-from shapesim.model import AGFusionModel
+from shapesim.models import AGFusionModel
 from shapesim.predict import Predictor
-from shapesim.train import TrainConfig, _param_groups, load_state
+from shapesim.training import TrainConfig
+from shapesim.training.checkpoint import RunFolder
+from shapesim.training.schedule import param_groups
 
 ROOT = Path(__file__).resolve().parents[2]
 BOUND_S = 2 * hub.TIMEOUT_S + 10  # resolve's own deadline is twice its timeout; loading the fallback is quick
@@ -68,7 +70,7 @@ def test_the_app_starts_on_the_bundled_weights_and_says_why(weights, monkeypatch
     assert elapsed < BOUND_S
     assert predictor.source.kind == "bundled" and predictor.source.path == hub.BUNDLED
     assert re.search(reason, predictor.source.fallback_reason, re.I), predictor.source.fallback_reason
-    assert predictor.source.fallback_reason in app.model_card(predictor)
+    assert predictor.source.fallback_reason in app.weights_summary(predictor)
 
 
 @pytest.mark.parametrize("files", [corrupt, other_architecture], ids=["corrupt-safetensors", "config-for-another"])
@@ -96,8 +98,8 @@ def assert_loadable(out: Path) -> int:
     """The model and the resume state in ``out`` load; returns the state's step."""
     Predictor.from_pretrained(str(out), device="cpu")
     model = TrainConfig.from_json(out / "train_config.json").build_model()
-    optimizer = torch.optim.AdamW(_param_groups(model, 0.0))
-    step, _ = load_state(out / "last.safetensors", model, optimizer, torch.device("cpu"))
+    optimizer = torch.optim.AdamW(param_groups(model, 0.0))
+    step, _ = RunFolder(out).load_state(model, optimizer, torch.device("cpu"))
     return step
 
 
@@ -128,7 +130,7 @@ def test_sigkill_at_a_random_moment_then_resume(tmp_path):
 DIES_WHILE_WRITING = textwrap.dedent(
     """
     import os, signal, sys
-    import shapesim.train as T
+    import shapesim.training.checkpoint as T
     from shapesim.cli import main
 
     write, calls, die_at = T.save_file, [0], int(sys.argv[1])

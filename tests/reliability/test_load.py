@@ -12,7 +12,7 @@ from conftest import serve
 
 import app
 from benchmarks.app import hammer, load_pairs
-from shapesim.model import AGFusionModel
+from shapesim.models import AGFusionModel
 from shapesim.predict import Predictor
 
 CLIENTS, PER_CLIENT = 20, 10

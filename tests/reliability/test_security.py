@@ -9,11 +9,11 @@ import torch
 from conftest import serve
 
 import app
-from shapesim.model import AGFusionModel
+from shapesim.models import AGFusionModel
 from shapesim.predict import Predictor
 
 ROOT = Path(__file__).resolve().parents[2]
-SOURCES = sorted([ROOT / "app.py", *(ROOT / "shapesim").glob("*.py"), *(ROOT / "benchmarks").glob("*.py")])
+SOURCES = sorted([ROOT / "app.py", *(ROOT / "shapesim").rglob("*.py"), *(ROOT / "benchmarks").glob("*.py")])
 PICKLERS = {"pickle", "cPickle", "_pickle", "dill", "joblib", "cloudpickle", "shelve", "marshal"}
 
 

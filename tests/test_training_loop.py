@@ -1,5 +1,6 @@
+"""The training loop: a run leaves a loadable model, resumes exactly, trains every design."""
+
 import json
-import platform
 import subprocess
 import sys
 
@@ -7,15 +8,8 @@ import pytest
 import torch
 from safetensors.torch import load_file
 
-from shapesim.model import AGFusionModel
-from shapesim.train import (
-    TrainConfig,
-    _param_groups,
-    autocast_dtype,
-    lr_factor,
-    select_device,
-    train,
-)
+from shapesim.models import ARCHS, AGFusionModel, load_model
+from shapesim.training import TrainConfig, train
 
 
 def tiny(tmp_path, **kw) -> TrainConfig:
@@ -33,37 +27,6 @@ def tiny(tmp_path, **kw) -> TrainConfig:
         embedding_dim=16,
     )
     return TrainConfig(**{**base, **kw})
-
-
-def test_schedule_warms_up_then_decays_to_zero():
-    f = [lr_factor(s, 10, 100) for s in range(100)]
-    assert f[0] == pytest.approx(0.1) and f[9] == pytest.approx(1.0)
-    assert all(a >= b for a, b in zip(f[10:], f[11:], strict=False))
-    assert lr_factor(100, 10, 100) == pytest.approx(0.0)
-
-
-def test_no_weight_decay_on_norms_and_biases():
-    model = AGFusionModel(embedding_dim=16)
-    decay, no_decay = _param_groups(model, 0.05)
-    assert decay["weight_decay"] == 0.05 and no_decay["weight_decay"] == 0.0
-    assert all(p.ndim > 1 for p in decay["params"])
-    bn_weight = dict(model.named_parameters())["backbone.1.weight"]
-    assert any(p is bn_weight for p in no_decay["params"])
-
-
-def test_device_and_precision_choices():
-    assert select_device("cpu").type == "cpu"
-    assert select_device("auto").type in ("cpu", "cuda", "mps")
-    assert autocast_dtype("fp32", torch.device("cpu")) is None
-    assert autocast_dtype("bf16", torch.device("cpu")) is torch.bfloat16
-
-
-def test_freed_memory_is_kept_where_glibc_runs():
-    # A child process, so that this test process keeps its own malloc settings.
-    code = "from shapesim.train import keep_freed_memory; print(keep_freed_memory())"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
-    glibc = platform.libc_ver()[0] == "glibc"
-    assert out == str(glibc)
 
 
 def test_a_run_leaves_a_loadable_model_metrics_and_its_config(tmp_path):
@@ -90,7 +53,8 @@ def test_resume_continues_exactly_where_a_run_stopped(tmp_path):
     broken = tmp_path / "broken"
     with pytest.raises(KeyboardInterrupt):
         train(tiny(broken), callback=stop_at_5)  # the last checkpoint is at step 4
-    train(tiny(broken, resume=True))
+    # resuming reads the run's own config: the one given here only says where the run is
+    train(TrainConfig(out=str(broken), resume=True, progress=False))
     a, b = load_file(str(straight / "last.safetensors")), load_file(str(broken / "last.safetensors"))
     assert a.keys() == b.keys()
     for k in a:
@@ -109,20 +73,6 @@ def test_an_unwritable_output_folder_fails_before_training(tmp_path):
     blocker.write_text("not a folder")
     with pytest.raises(ValueError, match="cannot write checkpoints to"):
         train(tiny(blocker / "run"))
-
-
-@pytest.mark.parametrize(
-    "kw, message",
-    [
-        ({"steps": 0}, "steps must be positive"),
-        ({"preset": "nope"}, "valid presets"),
-        ({"holdout": ("blob",)}, "valid classes"),
-        ({"precision": "fp8"}, "precision must be one of"),
-    ],
-)
-def test_bad_config_is_a_clear_error(tmp_path, kw, message):
-    with pytest.raises(ValueError, match=message):
-        tiny(tmp_path, **kw)
 
 
 def test_cli_trains_and_evaluates_end_to_end(tmp_path):
@@ -157,3 +107,10 @@ def test_cli_trains_and_evaluates_end_to_end(tmp_path):
     assert set(results) == {"seed", "shapes", "sketch", "doodles"}  # no held-out classes, so no held-out set
     assert results["seed"]["pairs"] == 16
     assert (tmp_path / "c.png").stat().st_size > 1000
+
+
+@pytest.mark.parametrize("arch", [a for a in ARCHS if a != "agfusion"])
+def test_the_trainer_trains_every_design(arch, tmp_path):
+    result = train(tiny(tmp_path, arch=arch, steps=2, warmup=1))
+    assert result.steps == 2 and 0 <= result.best_f1 <= 1
+    assert type(load_model(tmp_path)).arch == arch

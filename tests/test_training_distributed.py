@@ -15,7 +15,9 @@ def _worker(rank: int, world: int, port: int, out: str, report: str, overrides: 
         WORLD_SIZE=str(world), RANK=str(rank), LOCAL_RANK=str(rank), MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port)
     )
     torch.set_num_threads(1)
-    from shapesim import data, train
+    from shapesim import data
+    from shapesim.training import TrainConfig, train
+    from shapesim.training.checkpoint import RunFolder
 
     drawn = []
     original = data.PairGenerator.__call__
@@ -26,9 +28,9 @@ def _worker(rank: int, world: int, port: int, out: str, report: str, overrides: 
 
     data.PairGenerator.__call__ = record
     saves = []
-    original_save = train.save_model
-    train.save_model = lambda model, path: (saves.append(str(path)), original_save(model, path))[1]
-    config = train.TrainConfig(
+    original_save = RunFolder.save_model
+    RunFolder.save_model = lambda run, model: (saves.append(str(run.path)), original_save(run, model))[1]
+    config = TrainConfig(
         preset="seed",
         holdout=(),
         image_size=32,
@@ -42,14 +44,14 @@ def _worker(rank: int, world: int, port: int, out: str, report: str, overrides: 
         progress=False,
     )
     stop_at = overrides.pop("stop_at", None)
-    config = train.TrainConfig(**{**config.__dict__, **overrides})
+    config = TrainConfig(**{**config.__dict__, **overrides})
 
     def interrupt(step):
         if step == stop_at:
             raise KeyboardInterrupt
 
     try:
-        result = train.train(config, callback=interrupt)
+        result = train(config, callback=interrupt)
     except KeyboardInterrupt:  # as Ctrl-C would leave it: the checkpoint of the last validation
         torch.distributed.destroy_process_group()
         return

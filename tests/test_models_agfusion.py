@@ -1,10 +1,11 @@
+"""The seed's design: shapes, symmetry, gradients, learning, saving."""
+
 import pytest
 import torch
 import torch.nn.functional as F
-from safetensors.torch import save_file
 
 from shapesim.data import PairGenerator
-from shapesim.model import AGFusionModel, canonicalise
+from shapesim.models import AGFusionModel
 
 
 @pytest.fixture(scope="module")
@@ -73,52 +74,9 @@ def test_save_and_load_give_identical_outputs(model, pairs, tmp_path):
     assert torch.equal(model(pairs.a, pairs.b).logit, loaded(pairs.a, pairs.b).logit)
 
 
-def test_canonical_form_ignores_colour_and_polarity():
-    from shapesim.data import PairSpec, render, sample_images
-
-    p = sample_images(PairSpec(styles=("fill",), min_contrast=0.4), 0, torch.arange(6).numpy())
-    dark_on_light = render(p, 32)
-    swapped = type(p)(**{**p.__dict__, "fg": p.bg, "bg": p.fg})
-    light_on_dark = render(swapped, 32)
-    c1, c2 = canonicalise(dark_on_light), canonicalise(light_on_dark)
-    assert torch.allclose(c1, c2, atol=1e-4)
-    assert c1.amax(dim=(1, 2, 3)).allclose(torch.ones(6))
-    assert canonicalise(torch.ones(2, 3, 32, 32)).abs().max() == 0  # a blank picture is all background
-
-
-@pytest.mark.parametrize(
-    "a, b, message",
-    [
-        (torch.rand(2, 1, 32, 32), torch.rand(2, 1, 32, 32), r"must be shaped \(B, 3, H, W\)"),
-        (torch.rand(3, 32, 32), torch.rand(3, 32, 32), r"must be shaped \(B, 3, H, W\)"),
-        (torch.rand(2, 3, 32, 32), torch.rand(3, 3, 32, 32), "same number of pictures"),
-        (torch.rand(2, 3, 8, 8), torch.rand(2, 3, 8, 8), "too small"),
-    ],
-)
-def test_wrong_input_shapes_are_a_clear_error(model, a, b, message):
-    with pytest.raises(ValueError, match=message):
-        model(a, b)
-
-
-def test_a_corrupt_checkpoint_names_the_file(model, tmp_path):
-    model.save_pretrained(tmp_path)
-    weights = tmp_path / "model.safetensors"
-    weights.write_bytes(weights.read_bytes()[:1000])  # truncated
-    with pytest.raises(ValueError, match="model.safetensors is not a readable safetensors file"):
-        AGFusionModel.from_pretrained(str(tmp_path))
-
-
-def test_a_mismatched_checkpoint_is_refused_whole(model, tmp_path):
-    model.save_pretrained(tmp_path)
-    state = {k: v for k, v in model.state_dict().items() if not k.startswith("gate.")}
-    state["extra.weight"] = torch.zeros(3)
-    save_file(state, str(tmp_path / "model.safetensors"))
-    with pytest.raises(ValueError, match=r"does not fit AGFusionModel: \d+ missing .*gate.*1 unexpected"):
-        AGFusionModel.from_pretrained(str(tmp_path))
-
-
-def test_a_pickle_is_never_read(model, tmp_path):
-    model.save_pretrained(tmp_path)
-    (tmp_path / "model.safetensors").rename(tmp_path / "pytorch_model.bin")
-    with pytest.raises(FileNotFoundError, match="no weights file"):
-        AGFusionModel.from_pretrained(str(tmp_path))
+def test_what_the_design_says_it_can_do(model, pairs):
+    assert model.has_embeddings and model.has_maps and model.symmetric
+    assert model.cosine_classifier and model.pretrainable and model.heatmap
+    out = model.eval()(pairs.a, pairs.b)
+    cosine = torch.nn.functional.cosine_similarity(out.embedding_a, out.embedding_b)
+    assert torch.allclose(model.classify(cosine), out.logit, atol=1e-5)  # the classifier reads only the cosine

@@ -1,0 +1,9 @@
+"""Training: a config, a loop you can read, the losses, pre-training, checkpoints and DDP.
+
+python -m shapesim train --out runs/mine       # or, from Python: train(TrainConfig(out="runs/mine"))
+"""
+
+from .config import PRETRAIN, TrainConfig
+from .loop import TrainResult, train
+
+__all__ = ["PRETRAIN", "TrainConfig", "TrainResult", "train"]

@@ -1,0 +1,89 @@
+"""TrainConfig: everything that decides a training run (saved next to its checkpoint)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+
+from ..data import PairSpec, preset
+from ..models import ARCHS, PairModel, model_class
+
+__all__ = ["TrainConfig", "PRETRAIN"]
+
+PRETRAIN = ("none", "contrastive", "jigsaw")
+
+
+@dataclass
+class TrainConfig:
+    """Everything that decides a training run (saved next to its checkpoint)."""
+
+    arch: str = "agfusion"  # the design: agfusion, crossattn, concat or regionmatch (shapesim.models)
+    preset: str = "mixed"  # generator preset to train on
+    holdout: tuple[str, ...] = ("crescent", "arrow")  # classes never shown in training
+    image_size: int = 64
+    steps: int = 3000
+    batch_size: int = 64  # pairs per step
+    lr: float = 2e-3  # peak learning rate (AdamW)
+    weight_decay: float = 0.05  # not applied to norms and biases
+    clip: float = 1.0  # gradient norm clipping
+    warmup: int = 100  # linear warm-up steps, then cosine decay to zero
+    hard_negatives: float = 0.25  # share of negatives that differ only in class
+    hard_positives: float = 0.25  # share of positives that differ in everything else
+    batch_pairs: float = 1.0  # weight of the loss on every pair of pictures in a batch (agfusion; 0 = off)
+    pretrain: str = "none"  # agfusion: none | contrastive | jigsaw, run for pretrain_steps before training
+    pretrain_steps: int = 0  # steps of pre-training of the feature extractor (batches of batch_size pairs)
+    freeze_backbone: bool = False  # agfusion: train only gate, projection and classifier on a fixed extractor
+    embedding_dim: int = 128
+    seed: int = 0
+    device: str = "auto"  # auto = cuda, then mps, then cpu
+    precision: str = "auto"  # auto | fp32 | bf16 | fp16
+    channels_last: bool = True
+    eval_every: int = 250  # steps between validations (and checkpoints)
+    eval_pairs: int = 512  # fixed validation pairs
+    target_f1: float = 0.0  # stop once validation F1 reaches this (0: run all steps)
+    out: str = "runs/latest"
+    resume: bool = False  # continue the run in `out` from its last checkpoint
+    progress: bool = True  # show a progress bar
+
+    def __post_init__(self) -> None:
+        self.holdout = tuple(self.holdout)
+        for name in ("image_size", "steps", "batch_size", "eval_every", "eval_pairs"):
+            if getattr(self, name) <= 0:
+                raise ValueError(f"{name} must be positive, got {getattr(self, name)}")
+        if self.lr <= 0 or self.weight_decay < 0 or self.clip <= 0 or self.warmup < 0:
+            raise ValueError("lr and clip must be positive; weight_decay and warmup must not be negative")
+        if self.precision not in ("auto", "fp32", "bf16", "fp16"):
+            raise ValueError(f"precision must be one of auto, fp32, bf16, fp16; got {self.precision!r}")
+        self.spec()  # validates preset, holdout and shares
+        design = self.design  # validates the design
+        if self.pretrain not in PRETRAIN:
+            raise ValueError(f"pretrain must be one of {', '.join(PRETRAIN)}; got {self.pretrain!r}")
+        if (self.pretrain != "none" or self.freeze_backbone) and not design.pretrainable:
+            able = ", ".join(name for name, cls in ARCHS.items() if cls.pretrainable)
+            raise ValueError(f"pretrain and freeze_backbone are options of the {able} design, not of {self.arch}")
+        if self.pretrain == "jigsaw" and self.image_size % 2:
+            raise ValueError(f"jigsaw cuts pictures into 2×2 tiles: image_size must be even, got {self.image_size}")
+        if self.pretrain_steps < 0 or (self.pretrain != "none") != (self.pretrain_steps > 0):
+            raise ValueError("pretrain_steps must be positive with a pretrain task, and 0 without")
+
+    @property
+    def design(self) -> type[PairModel]:
+        return model_class(self.arch)
+
+    def spec(self) -> PairSpec:
+        """The training data: the preset without the held-out classes, with this run's hard-pair shares."""
+        base = preset(self.preset, holdout=self.holdout)
+        return replace(base, hard_negatives=self.hard_negatives, hard_positives=self.hard_positives)
+
+    def model_kwargs(self) -> dict:
+        return {"embedding_dim": self.embedding_dim} if "embedding_dim" in self.design.settings() else {}
+
+    def build_model(self) -> PairModel:
+        return self.design(**self.model_kwargs())
+
+    @classmethod
+    def from_json(cls, path: str | Path) -> TrainConfig:
+        data = json.loads(Path(path).read_text())
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in known})

@@ -1,0 +1,272 @@
+"""The training loop: resume or start, then step, validate and save, until done.
+
+    python -m shapesim train --steps 3000 --out runs/mine
+
+The output folder (:class:`~shapesim.train.checkpoint.RunFolder`) holds the best
+model so far, the resume state, the run's config and one line of metrics per
+validation; a run killed at any moment leaves each file's previous version whole.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from tqdm import tqdm
+
+from ..data import PairBatch, PairGenerator, preset
+from ..metrics import summarise
+from ..models import PairModel
+from ..runtime import autocast_dtype, keep_freed_memory
+from ..testsets import VALIDATION_SEED, PairSet, predict_batches
+from .checkpoint import RunFolder
+from .config import TrainConfig
+from .distributed import Distributed, setup_distributed
+from .losses import all_pairs_loss
+from .pretrain import freeze_extractor, pretrain_extractor
+from .schedule import lr_factor, param_groups
+
+__all__ = ["train", "TrainResult"]
+
+
+@dataclass
+class TrainResult:
+    best_f1: float
+    steps: int  # steps run (fewer than asked when target_f1 was reached)
+    seconds: float  # training time, validation excluded
+    pairs_per_s: float  # all processes together
+    history: list[dict] = field(default_factory=list)
+    model: PairModel | None = None  # the model as it ended (not the best one)
+
+
+@dataclass
+class Tally:
+    """A run's bookkeeping: pairs seen, time spent learning (validation and checkpoints set aside),
+    the best and the last validation F1, and the validation records."""
+
+    started: float
+    seen: int
+    steps: int
+    best_f1: float
+    aside: float = 0.0
+    seconds: float = 0.0  # learning time up to the end of the last step
+    last_f1: float = math.nan
+    history: list[dict] = field(default_factory=list)
+
+    def elapsed(self) -> float:
+        """Learning time until now."""
+        return time.perf_counter() - self.started - self.aside
+
+    def count(self, step: int, pairs: int) -> None:
+        """A step ended: it was step number ``step`` and saw ``pairs`` pairs (all ranks)."""
+        self.steps, self.seen, self.seconds = step, self.seen + pairs, self.elapsed()
+
+    @property
+    def rate(self) -> float:
+        """Pairs per second of learning, up to the last step."""
+        return self.seen / max(self.seconds, 1e-9)
+
+    @contextlib.contextmanager
+    def set_aside(self) -> Iterator[None]:
+        """Time spent inside is not learning time."""
+        paused = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.aside += time.perf_counter() - paused
+
+
+@dataclass
+class Trainer:
+    """What one step needs, built once: the model (and its DDP wrapper), optimiser, data, precision."""
+
+    config: TrainConfig
+    where: Distributed
+    device: torch.device
+    core: PairModel
+    model: torch.nn.Module
+    optimizer: torch.optim.Optimizer
+    scaler: torch.amp.GradScaler
+    data: PairGenerator
+    validation: PairSet
+    memory_format: torch.memory_format
+    amp_dtype: torch.dtype | None
+
+    def batch(self, step: int) -> PairBatch:
+        """The step's pairs: each rank draws its own block, so the data position is the step."""
+        c, w = self.config, self.where
+        return self.data((step * w.world + w.rank) * c.batch_size, c.batch_size)
+
+    def step(self, step: int) -> float:
+        """One optimiser step on the step's batch; returns the loss."""
+        c = self.config
+        for group in self.optimizer.param_groups:
+            group["lr"] = c.lr * lr_factor(step, c.warmup, c.steps)
+        batch = self.batch(step)
+        a = batch.a.contiguous(memory_format=self.memory_format)
+        b = batch.b.contiguous(memory_format=self.memory_format)
+        with torch.autocast(self.device.type, dtype=self.amp_dtype) if self.amp_dtype else contextlib.nullcontext():
+            fused = self.model(a, b)
+        loss = F.binary_cross_entropy_with_logits(fused.logit.float(), batch.label)
+        if c.batch_pairs > 0 and self.core.cosine_classifier:
+            classes = torch.cat([batch.params_a.cls, batch.params_b.cls]).to(self.device)
+            loss = loss + c.batch_pairs * all_pairs_loss(self.core, fused, classes)
+        self.optimizer.zero_grad(set_to_none=True)
+        self.scaler.scale(loss).backward()
+        self.scaler.unscale_(self.optimizer)
+        torch.nn.utils.clip_grad_norm_(self.model.parameters(), c.clip)
+        self.scaler.step(self.optimizer)
+        self.scaler.update()
+        return loss.item()
+
+    def validate(self) -> dict:
+        """Validation metrics on the fixed pairs; with several ranks each scores a share and all see the total."""
+        self.where.average_buffers(self.core)
+        v, w = self.validation, self.where
+        share = PairSet(v.name, v.generator, v.index[w.rank :: w.world])
+        metrics = summarise(*(w.gather(part) for part in predict_batches(self.core, share.batches(256))))
+        if self.config.freeze_backbone:
+            freeze_extractor(self.core)  # validation put every module back in training mode
+        return metrics
+
+
+def train(config: TrainConfig, callback: Callable[[int], None] | None = None) -> TrainResult:
+    """Train a model as ``config`` says; returns the best validation F1 and timings.
+
+    ``callback(step)`` runs after every finished step (and its checkpoint, if any);
+    raising from it stops the run there, as a Ctrl-C would.
+    """
+    where, device = setup_distributed(config.device)
+    run = RunFolder(config.out)
+    if where.main:
+        run.prepare()
+    if config.resume:
+        config = _saved_config(run, config)
+    trainer, pre_seconds, start = _set_up(config, where, device, run)
+    pre_pairs = config.pretrain_steps * config.batch_size  # pre-training counts as training: its pairs and time
+    tally = Tally(time.perf_counter() - pre_seconds, 0 if config.resume else pre_pairs, *start)
+    bar = tqdm(
+        range(start[0], config.steps),
+        initial=start[0],
+        total=config.steps,
+        disable=not (config.progress and where.main),
+        desc="train",
+        unit="step",
+        dynamic_ncols=True,
+    )
+    trainer.model.train()
+    if config.freeze_backbone:
+        freeze_extractor(trainer.core)
+    for step in bar:
+        loss = trainer.step(step)
+        tally.count(step + 1, config.batch_size * where.world)
+        bar.set_postfix(loss=f"{loss:.4f}", f1=f"{tally.last_f1:.4f}", pairs_s=f"{tally.rate:.0f}")
+        if (step + 1) % config.eval_every == 0 or step + 1 == config.steps:
+            with tally.set_aside():
+                f1 = _validate_and_save(trainer, run, tally, step + 1, loss, pre_pairs)
+            if config.target_f1 and f1 >= config.target_f1:
+                break
+        if callback is not None:
+            callback(step + 1)
+    bar.close()
+    seconds = tally.elapsed()
+    where.average_buffers(trainer.core)
+    where.barrier()  # the checkpoint is on disk before any rank moves on
+    rate = tally.seen / max(seconds, 1e-9)
+    return TrainResult(tally.best_f1, tally.steps, seconds, rate, tally.history, trainer.core)
+
+
+def _saved_config(run: RunFolder, asked: TrainConfig) -> TrainConfig:
+    """A resumed run's config: the one it was started with, and this call's device and progress bar."""
+    if not run.can_resume:
+        raise ValueError(f"nothing to resume: {run / run.STATE} does not exist")
+    saved = run.load_train_config()
+    return TrainConfig(**{**asdict(saved), "resume": True, "progress": asked.progress, "device": asked.device})
+
+
+def _set_up(
+    config: TrainConfig, where: Distributed, device: torch.device, run: RunFolder
+) -> tuple[Trainer, float, tuple[int, float]]:
+    """The model (pre-trained, frozen or resumed as asked), optimiser, data and precision; the
+    seconds pre-training took; and (first step, best F1 so far)."""
+    amp_dtype = autocast_dtype(config.precision, device)
+    if device.type == "cpu":
+        keep_freed_memory()
+    torch.manual_seed(config.seed)
+    core = config.build_model().to(device)  # the same initial weights on every rank
+    memory_format = torch.channels_last if config.channels_last and device.type != "mps" else torch.contiguous_format
+    core = core.to(memory_format=memory_format)
+    started = time.perf_counter()
+    if config.pretrain != "none" and not config.resume:
+        if where.world > 1:
+            raise ValueError("pre-training runs in one process; start it without torchrun")
+        pretrain_extractor(core, config, device, memory_format)
+    pre_seconds = time.perf_counter() - started
+    if config.freeze_backbone:
+        freeze_extractor(core)
+    optimizer = torch.optim.AdamW(param_groups(core, config.weight_decay), lr=config.lr, betas=(0.9, 0.99))
+    start = _resume_or_start(config, where, run, core, optimizer, device)
+    seen_classes = preset(config.preset, holdout=config.holdout)  # without this run's hard-pair shares
+    validation = PairGenerator(seen_classes, config.image_size, seed=VALIDATION_SEED, device=device)
+    trainer = Trainer(
+        config=config,
+        where=where,
+        device=device,
+        core=core,
+        model=where.wrap(core, device),
+        optimizer=optimizer,
+        scaler=torch.amp.GradScaler(device.type, enabled=amp_dtype == torch.float16 and device.type == "cuda"),
+        data=PairGenerator(config.spec(), config.image_size, seed=config.seed, device=device),
+        validation=PairSet("validation", validation, np.arange(config.eval_pairs)),
+        memory_format=memory_format,
+        amp_dtype=amp_dtype,
+    )
+    return trainer, pre_seconds, start
+
+
+def _resume_or_start(
+    config: TrainConfig, where: Distributed, run: RunFolder, model: PairModel, optimizer, device: torch.device
+) -> tuple[int, float]:
+    """(first step, best F1 so far): from the resume state, or a fresh start; and the run's config on disk."""
+    start, best_f1 = 0, -1.0
+    if config.resume:
+        start, best_f1 = run.load_state(model, optimizer, device)
+        if where.main:
+            run.forget_metrics_after(start)
+    elif where.main:
+        run.clear_metrics()
+    if where.main:
+        run.save_train_config(config)
+    return start, best_f1
+
+
+def _validate_and_save(trainer: Trainer, run: RunFolder, tally: Tally, step: int, loss: float, pre_pairs: int) -> float:
+    """Score the fixed validation pairs, log them, keep the model if it is the best so far and the
+    resume state always; returns the validation F1."""
+    c, where = trainer.config, trainer.where
+    metrics = trainer.validate()
+    tally.last_f1 = metrics["f1"]
+    record = {
+        "step": step,
+        "pairs": pre_pairs + step * c.batch_size * where.world,
+        "loss": round(loss, 6),
+        "lr": trainer.optimizer.param_groups[0]["lr"],
+        "seconds": round(tally.seconds, 2),
+        "pairs_per_s": round(tally.rate, 1),
+        **{f"val_{k}": v for k, v in metrics.items()},
+    }
+    tally.history.append(record)
+    improved = metrics["f1"] >= tally.best_f1  # on a tie the later, longer-trained model wins
+    tally.best_f1 = max(tally.best_f1, metrics["f1"])
+    if where.main:  # one writer; every rank holds the same weights
+        run.append_metrics(record)
+        if improved:
+            run.save_model(trainer.core)
+        run.save_state(trainer.core, trainer.optimizer, step, tally.best_f1)
+    return metrics["f1"]

@@ -1,0 +1,36 @@
+import json
+
+import torch
+
+from shapesim.card import model_card, training_command, write_model_card
+from shapesim.models import ConcatModel
+from shapesim.training import TrainConfig
+from shapesim.training.checkpoint import RunFolder
+
+
+def test_training_command_names_only_what_differs_from_the_defaults():
+    assert training_command({}) == "python -m shapesim train"
+    config = {"steps": 10, "holdout": [], "channels_last": False, "out": "runs/x", "progress": False}
+    assert training_command(config) == "python -m shapesim train --holdout --steps 10 --no-channels-last --out runs/x"
+
+
+def test_a_card_says_what_the_model_is_how_it_was_trained_and_how_it_scores(tmp_path):
+    torch.manual_seed(0)
+    run = RunFolder(tmp_path)
+    run.save_model(ConcatModel(hidden=8))
+    run.save_train_config(TrainConfig(arch="concat", steps=5, holdout=("arrow",)))
+    metrics = {"pairs": 4, "accuracy": 1, "precision": 1, "recall": 1, "f1": 1, "roc_auc": 1, "hard_accuracy": 1}
+    run.save_eval_results({"seed": metrics, "heldout": metrics})
+    card = model_card(tmp_path)
+    assert card.startswith("---\nlibrary_name: shapesim") and "early-fusion" in card
+    assert "# shapesim ConcatModel (`concat`)" in card and "one CNN" in card
+    assert "python -m shapesim train --arch concat --holdout arrow --steps 5" in card
+    assert "| `heldout` (arrow) | 4 |" in card
+    assert write_model_card(tmp_path).read_text() == card
+
+
+def test_a_card_without_training_or_results_is_still_a_card(tmp_path):
+    ConcatModel(hidden=8).save_pretrained(tmp_path)
+    (tmp_path / "train_config.json").write_text(json.dumps({"arch": "concat"}))
+    card = model_card(tmp_path)
+    assert "## Results" not in card and "ConcatModel" in card

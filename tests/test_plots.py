@@ -1,0 +1,29 @@
+import numpy as np
+
+from shapesim.atlas import Atlas
+from shapesim.data import PairGenerator
+from shapesim.plots import atlas_map, confusion_matrices, pair_grid, training_curves
+
+
+def test_every_figure_draws(tmp_path):
+    batch = PairGenerator("shapes", 24, seed=0)(0, 5)
+    figures = {
+        "pairs": pair_grid(batch, columns=2, title="t"),
+        "curves": training_curves(
+            [{"pairs": p, "loss": 1 / p, "val_f1": 0.5 + p / 100, "val_roc_auc": 0.6} for p in (1, 2, 3)]
+        ),
+        "confusion": confusion_matrices({"seed": {"tn": 3, "fp": 1, "fn": 0, "tp": 4, "f1": 0.9}}),
+    }
+    rng = np.random.default_rng(0)
+    emb, coords = rng.normal(size=(18, 4)).astype(np.float32), rng.normal(size=(18, 2)).astype(np.float32)
+    atlas = Atlas(
+        emb, coords, np.arange(18) % 9, np.zeros(18, int), np.zeros((18, 32, 32), np.uint8), holdout=("arrow",)
+    )
+    figures["map"] = atlas_map(atlas, placed=[(0.0, 0.0, "you")])
+    for name, fig in figures.items():
+        path = tmp_path / f"{name}.png"
+        fig.savefig(path)
+        assert path.stat().st_size > 2000, name
+    assert len(figures["pairs"].axes) == 6  # 5 pairs on a 2-column grid
+    labels = [t.get_text() for t in figures["map"].axes[0].get_legend().get_texts()]
+    assert "arrow (held out)" in labels and "circle" in labels

@@ -1,0 +1,37 @@
+import pytest
+
+from shapesim.training import TrainConfig
+
+
+@pytest.mark.parametrize(
+    "kw, message",
+    [
+        ({"steps": 0}, "steps must be positive"),
+        ({"preset": "nope"}, "valid presets"),
+        ({"holdout": ("blob",)}, "valid classes"),
+        ({"precision": "fp8"}, "precision must be one of"),
+        ({"arch": "transformer9000"}, "unknown architecture"),
+        ({"lr": 0}, "lr and clip must be positive"),
+        ({"pretrain": "rotation", "pretrain_steps": 3}, "pretrain must be one of"),
+        ({"pretrain": "jigsaw"}, "pretrain_steps must be positive"),
+        ({"pretrain": "jigsaw", "pretrain_steps": 3, "image_size": 63}, "image_size must be even"),
+        ({"arch": "concat", "freeze_backbone": True}, "options of the agfusion design"),
+    ],
+)
+def test_bad_config_is_a_clear_error(kw, message):
+    with pytest.raises(ValueError, match=message):
+        TrainConfig(**kw)
+
+
+def test_the_design_decides_which_settings_reach_the_model():
+    assert TrainConfig(embedding_dim=16).build_model().embedding_dim == 16
+    assert TrainConfig(arch="concat", embedding_dim=16).model_kwargs() == {}  # concat has no embeddings
+
+
+def test_a_config_survives_its_json(tmp_path):
+    from dataclasses import asdict
+
+    config = TrainConfig(holdout=("star",), steps=7)
+    (tmp_path / "c.json").write_text(__import__("json").dumps({**asdict(config), "from_the_future": 1}))
+    again = TrainConfig.from_json(tmp_path / "c.json")  # unknown keys (a newer version's) are skipped
+    assert again == config and again.holdout == ("star",)
