@@ -47,3 +47,18 @@ def predictor(tmp_path_factory):
     folder = tmp_path_factory.mktemp("w")
     AGFusionModel(embedding_dim=8).save_pretrained(folder)
     return Predictor.from_pretrained(str(folder), device="cpu")
+
+
+@pytest.fixture(scope="module")
+def variants(tmp_path_factory):
+    """A folder of two other designs, as checkpoints/variants/ holds them, and one without weights."""
+    import torch
+
+    from shapesim.models import ConcatModel, RegionMatchModel
+
+    folder = tmp_path_factory.mktemp("variants")
+    torch.manual_seed(0)
+    ConcatModel(hidden=8).save_pretrained(folder / "concat")
+    RegionMatchModel(dim=8).save_pretrained(folder / "regionmatch")
+    (folder / "empty").mkdir()  # no weights: not a choice
+    return folder

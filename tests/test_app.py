@@ -5,7 +5,6 @@ import ssl
 import gradio as gr
 import numpy as np
 import pytest
-import torch
 from conftest import serve
 from gradio_client import Client, handle_file
 from PIL import Image, ImageDraw
@@ -109,18 +108,6 @@ def test_model_card_says_where_the_weights_came_from(predictor):
         predictor.model, WeightsSource(predictor.source.path, "bundled", "x", fallback_reason="Hub down")
     )
     assert "Hub down" in app.weights_summary(fallback)
-
-
-@pytest.fixture(scope="module")
-def variants(tmp_path_factory):
-    """A folder of two other designs, as checkpoints/variants/ holds them."""
-    from shapesim.models import ConcatModel, RegionMatchModel
-
-    folder = tmp_path_factory.mktemp("variants")
-    torch.manual_seed(0)
-    ConcatModel(hidden=8).save_pretrained(folder / "concat")
-    RegionMatchModel(dim=8).save_pretrained(folder / "regionmatch")
-    return folder
 
 
 def test_compare_with_a_design_without_maps_or_similarity(predictor, variants, atlas):

@@ -225,19 +225,6 @@ def test_weights_that_cannot_be_loaded_fall_back_to_the_bundle_when_asked(weight
     assert p.source.kind == "bundled" and "could not be loaded" in p.weights
 
 
-@pytest.fixture(scope="module")
-def variants(tmp_path_factory):
-    """A folder of two other designs, as checkpoints/variants/ holds them."""
-    from shapesim.models import ConcatModel, RegionMatchModel
-
-    folder = tmp_path_factory.mktemp("variants")
-    torch.manual_seed(0)
-    ConcatModel(hidden=8).save_pretrained(folder / "concat")
-    RegionMatchModel(dim=8).save_pretrained(folder / "regionmatch")
-    (folder / "empty").mkdir()  # no weights: not a choice
-    return folder
-
-
 def test_predictors_list_the_variants_and_load_each_once(predictor, variants):
     from shapesim.predict import Predictors
 
