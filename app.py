@@ -90,8 +90,8 @@ def random_pair(preset: str, counter: int):
     a, b = batch.pictures(0)
     info = batch.describe(0)
     note = (
-        f"Random pair from preset `{preset}`: {info['a']['class']} ({info['a']['style']}) "
-        f"and {info['b']['class']} ({info['b']['style']})."
+        f"Random pair from preset `{preset}`: {info['a']['shape']} ({info['a']['style']}) "
+        f"and {info['b']['shape']} ({info['b']['style']})."
     )
     return editor_value(a), editor_value(b), note, int(counter) + 1
 

@@ -1,7 +1,7 @@
 """The atlas: a 2-D map of what the model has learned.
 
-A fixed reference set (every class in every style, including any classes held
-out of training) is embedded once, projected to 2-D with UMAP, and saved as
+A fixed reference set (each named shape and every other family of shapes, in every
+style, including those held out of training) is embedded once, projected to 2-D with UMAP, and saved as
 ``atlas.npz`` next to the weights. A new picture is placed on the map from its
 nearest reference neighbours, which takes milliseconds and never imports umap
 (importing it alone costs seconds).
@@ -19,7 +19,10 @@ import torch
 from .data import STYLES, PairSpec, render, sample_images
 from .images import frame
 from .metrics import knn_accuracy
-from .shapes import CLASSES
+from .shapes import FAMILY_NAMES, NAMED, draw_identities
+
+# The map's categories: each named shape, then every other family.
+CATEGORIES: tuple[str, ...] = (*NAMED, *(f for f in FAMILY_NAMES if f != "named"))
 
 __all__ = ["Atlas", "Placement", "build_atlas", "ATLAS_NAME"]
 
@@ -48,7 +51,7 @@ class Atlas:
     cls: np.ndarray  # (N,) int, index into class_names
     style: np.ndarray  # (N,) int, index into style_names
     thumbnails: np.ndarray  # (N, THUMB, THUMB) uint8 grey pictures
-    class_names: tuple[str, ...] = CLASSES
+    class_names: tuple[str, ...] = CATEGORIES
     style_names: tuple[str, ...] = STYLES
     holdout: tuple[str, ...] = ()
     k: int = 10
@@ -135,10 +138,15 @@ class Atlas:
         """The commonest class among the nearest reference points."""
         return self.locate(embedding).nearest_class
 
+    def held_out(self) -> np.ndarray:
+        """``(N,)`` bool: the points of categories (or their families) training never showed."""
+        held = [c in self.holdout or _family_of(c) in self.holdout for c in self.class_names]
+        return np.array(held, bool)[self.cls]
+
     def labels(self) -> np.ndarray:
-        """Each reference point's class, with " (held out)" for classes training never showed."""
+        """Each reference point's category, with " (held out)" for those training never showed."""
         names = np.array(self.class_names)[self.cls]
-        return np.where(np.isin(names, self.holdout), np.char.add(names, " (held out)"), names)
+        return np.where(self.held_out(), np.char.add(names, " (held out)"), names)
 
     def table(self, marks: list[tuple[str, Placement]] | None = None):
         """The rows the map plots (a pandas DataFrame: x, y, class, style): every reference point,
@@ -185,12 +193,22 @@ class Atlas:
         ]
 
 
+def _family_of(category: str) -> str:
+    return "named" if category in NAMED else category
+
+
 def reference_pictures(n: int, image_size: int) -> tuple[np.ndarray, np.ndarray, torch.Tensor]:
-    """The fixed reference set: classes and styles taken in turn, everything else random."""
+    """The fixed reference set: categories (named shapes, other families) and styles taken in turn,
+    identities and everything else at random."""
     index = np.arange(n)
-    cls = index % len(CLASSES)
-    style = (index // len(CLASSES)) % len(STYLES)
-    params = sample_images(PairSpec(classes=CLASSES, styles=STYLES), ATLAS_SEED, index, cls=cls, style=style)
+    cls = index % len(CATEGORIES)
+    style = (index // len(CATEGORIES)) % len(STYLES)
+    categories = np.array(CATEGORIES)[cls]
+    family = np.array([FAMILY_NAMES.index(_family_of(c)) for c in categories])
+    _, shape = draw_identities(np.random.default_rng(ATLAS_SEED).random((n, 33)), family=family)
+    named = np.isin(categories, NAMED)
+    shape[named, 0] = [NAMED.index(c) for c in categories[named]]
+    params = sample_images(PairSpec(styles=STYLES), ATLAS_SEED, index, family=family, shape=shape, style=style)
     return cls, style, render(params, image_size)
 
 
@@ -221,7 +239,7 @@ def build_atlas(
         "knn_accuracy_2d": knn_accuracy(coords, cls),
         "knn_accuracy_embedding": knn_accuracy(emb, cls, cosine=True),
     }
-    held = np.isin(np.array(CLASSES)[cls], holdout)
+    held = atlas.held_out()
     if held.any():
         report["knn_accuracy_2d_heldout"] = knn_accuracy(coords, cls, subset=held)
     return atlas, report

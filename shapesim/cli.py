@@ -143,32 +143,21 @@ def _push(args: argparse.Namespace) -> None:
     print(f"published {args.weights} to https://huggingface.co/{args.repo_id} ({url})")
 
 
-def _examples(args: argparse.Namespace) -> None:
-    import numpy as np
-    from PIL import Image
+def _space(args: argparse.Namespace) -> None:
+    from .publish import deploy_space
 
-    from .data import PairGenerator, PairSpec
-    from .doodles import doodle
+    url = deploy_space(args.repo_id, private=args.private)
+    print(f"deployed the app to https://huggingface.co/spaces/{args.repo_id} ({url})")
+
+
+def _examples(args: argparse.Namespace) -> None:
+    from .doodles import examples
 
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    rng = np.random.default_rng(args.seed)
-    pairs = {  # hand-drawn-looking pairs, both answers
-        "1_circles": (doodle("circle", rng), doodle("circle", rng, width=12)),
-        "2_circle_square": (doodle("circle", rng), doodle("square", rng)),
-        "3_triangles": (doodle("triangle", rng), doodle("triangle", rng, width=4)),
-        "4_star_cross": (doodle("star", rng), doodle("cross", rng)),
-        "5_hearts": (doodle("heart", rng, width=8), doodle("heart", rng, width=14)),
-    }
-    # generated pairs: one hard positive (same class, everything else apart) and one hard negative
-    for name, spec, index in (
-        ("6_generated_same", PairSpec(hard_positives=1.0), 1),
-        ("7_generated_different", PairSpec(hard_negatives=1.0), 0),
-    ):
-        batch = PairGenerator(spec, image_size=280, seed=args.seed + 7)(index * 2 + 6, 2)
-        i = int((batch.label == (1 if "same" in name else 0)).nonzero()[0])
-        to_img = lambda t: Image.fromarray((t.permute(1, 2, 0).numpy() * 255).round().astype(np.uint8))
-        pairs[name] = (to_img(batch.a[i]), to_img(batch.b[i]))
+    for old in out.glob("*_[ab].png"):
+        old.unlink()
+    pairs = examples(args.seed)
     for name, (a, b) in pairs.items():
         a.save(out / f"{name}_a.png")
         b.save(out / f"{name}_b.png")
@@ -177,7 +166,7 @@ def _examples(args: argparse.Namespace) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     from .data import PRESETS
-    from .shapes import CLASSES
+    from .shapes import FAMILY_NAMES, NAMED
 
     parser = argparse.ArgumentParser(prog="python -m shapesim", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -190,7 +179,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--image-size", type=int, default=64)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--start", type=int, default=0, help="index of the first pair")
-    p.add_argument("--holdout", nargs="*", default=[], choices=CLASSES, metavar="CLASS")
+    p.add_argument(
+        "--holdout",
+        nargs="*",
+        default=[],
+        choices=(*FAMILY_NAMES, *NAMED),
+        metavar="SHAPE",
+        help="families or named shapes to leave out",
+    )
     p.add_argument("--dpi", type=int, default=110)
     p.set_defaults(run=_sample)
 
@@ -234,6 +230,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--weights", default="checkpoints")
     p.add_argument("--private", action="store_true")
     p.set_defaults(run=_push)
+
+    p = commands.add_parser("space", help="deploy the app with the bundled weights to a Hugging Face Space")
+    p.add_argument("--repo-id", required=True, help="USER/NAME of the Space (created if missing)")
+    p.add_argument("--private", action="store_true")
+    p.set_defaults(run=_space)
 
     p = commands.add_parser("examples", help="write the app's example pairs")
     p.add_argument("--out", default="assets/examples")

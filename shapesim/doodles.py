@@ -1,10 +1,13 @@
-"""Mouse-drawn-looking pictures, made independently of the training generator.
+"""Pictures made without the training generator's renderer, to test the model off it.
 
-The generator (``shapesim.data``) draws signed-distance shapes; this module
-draws the way the app's canvas does: a polyline of points put down by a
-shaky hand, stroked with a round brush by PIL on a white canvas. It is used
-to check the model off its own generator (``python -m shapesim evaluate``'s
-``doodles`` set) and for the app's examples, so it never feeds training.
+*Doodles* are drawn the way the app's canvas is: the outline of a shape of
+:mod:`shapesim.shapes` (any family, the same description the generator uses)
+traced by a shaky hand as polylines, each contour one stroke that starts
+anywhere and stops short or runs past its start, stroked by PIL with a round
+brush, black on a white 280×280 canvas. *Plain pictures* are the origin
+project's data as a plain rasteriser draws it: a filled circle or square of a
+few pixels, hard-edged, in independent uniform colours (PIL's own drawing).
+Neither ever feeds training.
 """
 
 from __future__ import annotations
@@ -14,106 +17,182 @@ import math
 import numpy as np
 from PIL import Image, ImageDraw
 
-__all__ = ["DOODLE_CLASSES", "doodle", "doodle_pairs"]
+from .shapes import (
+    FAMILY_NAMES,
+    GLYPHS,
+    LETTERS,
+    NAMED,
+    STROKES,
+    P,
+    draw_identities,
+    identity_names,
+    near_misses,
+    outline,
+)
 
-DOODLE_CLASSES = ("circle", "square", "triangle", "pentagon", "star", "cross", "heart", "arrow")
-
-
-def _corners(name: str, rng: np.random.Generator) -> np.ndarray:
-    """Corner points of a shape around the origin, radius about 1, y down."""
-    if name == "square":
-        return np.array([[-1, -1], [1, -1], [1, 1], [-1, 1]]) / math.sqrt(2)
-    if name == "triangle":  # any proportion: apex anywhere above a base
-        apex = rng.uniform(-0.8, 0.8)
-        height = rng.uniform(0.7, 1.9)
-        pts = np.array([[-1, height / 2], [1, height / 2], [apex, -height / 2]])
-        return pts / np.abs(pts).max()
-    if name == "pentagon":
-        a = -math.pi / 2 + np.arange(5) * 2 * math.pi / 5
-        return np.stack([np.cos(a), np.sin(a)], 1)
-    if name == "star":
-        a = -math.pi / 2 + np.arange(10) * math.pi / 5
-        r = np.where(np.arange(10) % 2 == 0, 1.0, rng.uniform(0.38, 0.5))
-        return np.stack([r * np.cos(a), r * np.sin(a)], 1)
-    if name == "cross":
-        w = rng.uniform(0.22, 0.34)
-        q = [[w, -1], [w, -w], [1, -w], [1, w], [w, w], [w, 1], [-w, 1], [-w, w], [-1, w], [-1, -w], [-w, -w], [-w, -1]]
-        return np.array(q, dtype=float)
-    if name == "arrow":
-        w = rng.uniform(0.14, 0.24)
-        q = [[-0.95, -w], [0.15, -w], [0.15, -0.6], [0.95, 0], [0.15, 0.6], [0.15, w], [-0.95, w]]
-        return np.array(q, dtype=float)
-    raise ValueError(f"no doodle for {name!r}; doodle classes: {', '.join(DOODLE_CLASSES)}")
+__all__ = ["doodle", "doodle_pairs", "plain_picture", "plain_pairs", "examples"]
 
 
-def _path(name: str, rng: np.random.Generator) -> np.ndarray:
-    """A closed-ish path as a hand draws it: dense points, a start anywhere, a gap or an overshoot."""
-    if name in ("circle", "heart"):
-        t0 = rng.uniform(0, 2 * math.pi)
-        end = 2 * math.pi + rng.uniform(-0.35, 0.6)
-        t = np.linspace(t0, t0 + end, 120)
-        if name == "circle":
-            pts = np.stack([np.cos(t), np.sin(t)], 1)
-        else:
-            x = 16 * np.sin(t) ** 3
-            y = -(13 * np.cos(t) - 5 * np.cos(2 * t) - 2 * np.cos(3 * t) - np.cos(4 * t))
-            pts = np.stack([x, y + 2.5], 1) / 17
-        # the hand drifts: radius grows or shrinks along the way
-        pts *= (1 + rng.uniform(-0.08, 0.08) * (t - t0) / (2 * math.pi))[:, None]
-        return pts
-    corners = _corners(name, rng)
-    corners = corners + rng.normal(0, 0.035, corners.shape)  # corners not quite right
-    start = rng.integers(len(corners))
-    corners = np.roll(corners, -start, axis=0)
-    loop = np.concatenate([corners, corners[:1]])
-    pts = []
-    for p, q in zip(loop[:-1], loop[1:], strict=True):
-        n = max(4, int(np.linalg.norm(q - p) * 20))
-        s = np.linspace(0, 1, n, endpoint=False)[:, None]
-        bow = rng.normal(0, 0.03) * np.sin(np.pi * s) * np.array([[-(q - p)[1], (q - p)[0]]])
-        pts.append(p + (q - p) * s + bow)
-    pts = np.concatenate(pts + [loop[-1:]])
-    extra = rng.uniform(-0.05, 0.12)  # < 0: stop short; > 0: run past the start
-    if extra > 0:
-        pts = np.concatenate([pts, pts[1 : 1 + max(1, int(extra * len(pts) / 4))]])
+def _hand_path(points: np.ndarray, closed: bool, rng: np.random.Generator) -> np.ndarray:
+    """A contour as a hand traces it: dense points, a closed one from anywhere round to a gap or an overshoot."""
+    loop = np.concatenate([points, points[:1]]) if closed else points
+    steps = np.linalg.norm(np.diff(loop, axis=0), axis=1)
+    along = np.concatenate([[0], np.cumsum(steps)])
+    total = max(along[-1], 1e-9)
+    n = max(8, int(total * 40))
+    if closed:
+        start, span = rng.uniform(0, total), total * (1 + rng.uniform(-0.08, 0.12))
+        at = (start + np.linspace(0, span, n)) % total
     else:
-        pts = pts[: len(pts) - int(-extra * len(pts) / 4) or None]
-    return pts
+        at = np.linspace(rng.uniform(0, 0.02) * total, total * (1 - rng.uniform(0, 0.02)), n)
+    pts = np.stack([np.interp(at, along, loop[:, 0]), np.interp(at, along, loop[:, 1])], 1)
+    bow = rng.normal(0, 0.025) * np.sin(np.linspace(0, math.pi, n))  # the stroke bows a little
+    drift = rng.uniform(-0.05, 0.05) * np.linspace(0, 1, n)  # and drifts, so the end misses the start
+    tangent = np.gradient(pts, axis=0)
+    normal = np.stack([-tangent[:, 1], tangent[:, 0]], 1) / np.maximum(
+        np.linalg.norm(tangent, axis=1, keepdims=True), 1e-9
+    )
+    return pts + normal * (bow + drift)[:, None] + np.cumsum(rng.normal(0, 0.004, pts.shape), axis=0)  # tremor
 
 
-def doodle(name: str, rng: np.random.Generator, size: int = 280, width: int | None = None) -> Image.Image:
-    """A black-on-white drawing of ``name`` on a ``size``×``size`` canvas, as from a mouse."""
-    pts = _path(name, rng)
-    pts = pts + np.cumsum(rng.normal(0, 0.006, pts.shape), axis=0)  # tremor
-    angle = rng.uniform(-0.3, 0.3) if name != "circle" else rng.uniform(0, 2 * math.pi)
+def doodle(
+    shape: str | tuple[int, np.ndarray],
+    rng: np.random.Generator,
+    size: int = 280,
+    width: int | None = None,
+    ink: str | tuple = "black",
+    paper: str | tuple = "white",
+    mirror: bool = False,
+) -> Image.Image:
+    """``shape`` (a named shape, or an identity ``(family, params)``) drawn with a mouse: strokes of ``ink``
+    on a ``size``×``size`` canvas of ``paper`` (black on white, as the app's canvas), mirrored if asked."""
+    family, params = _identity("named", NAMED.index(shape)) if isinstance(shape, str) else shape
+    o = outline(np.array([family]), np.asarray(params, dtype=np.float64)[None])
+    contours = [c for c in range(o.count.shape[1]) if o.count[0, c] > 1]
+    paths = [_hand_path(o.points[0, c, : o.count[0, c]], bool(o.closed[0, c]), rng) for c in contours]
+    angle = rng.uniform(-0.35, 0.35)
     c, s = math.cos(angle), math.sin(angle)
-    pts = pts @ np.array([[c, -s], [s, c]])
-    aspect = rng.uniform(1.0, 1.3)
-    pts *= [aspect, 1 / aspect] if rng.random() < 0.5 else [1 / aspect, aspect]
-    radius = rng.uniform(0.2, 0.42) * size
-    radius = min(radius, 0.45 * size / np.abs(pts).max())  # a stretched drawing still fits the canvas
-    reach = np.abs(pts).max(axis=0) * radius  # how far the drawing spans from its centre
+    aspect = rng.uniform(1.0, 1.25)
+    stretch = np.array([aspect, 1 / aspect]) if rng.random() < 0.5 else np.array([1 / aspect, aspect])
+    flip = np.array([-1 if mirror else 1, -1])  # and y down on a canvas
+    paths = [(p @ np.array([[c, s], [-s, c]])) * stretch * flip for p in paths]
+    extent = max(np.abs(p).max() for p in paths)
+    radius = min(rng.uniform(0.2, 0.42) * size, 0.45 * size / extent)  # a stretched drawing still fits
+    reach = np.max([np.abs(p).max(axis=0) for p in paths], axis=0) * radius
     centre = rng.uniform(0.05 * size + reach, 0.95 * size - reach)  # anywhere, all of it on the canvas
-    xy = pts * radius + centre
-    img = Image.new("RGB", (size, size), "white")
+    img = Image.new("RGB", (size, size), paper)
+    draw = ImageDraw.Draw(img)
     w = int(width or rng.integers(3, 16))
-    ImageDraw.Draw(img).line([tuple(p) for p in xy], fill="black", width=w, joint="curve")
-    r = w / 2  # round caps at both ends
-    for p in (xy[0], xy[-1]):
-        ImageDraw.Draw(img).ellipse([p[0] - r, p[1] - r, p[0] + r, p[1] + r], fill="black")
+    for path in paths:
+        xy = path * radius + centre
+        draw.line([tuple(p) for p in xy], fill=ink, width=w, joint="curve")
+        for p in (xy[0], xy[-1]):  # round caps at both ends
+            draw.ellipse([p[0] - w / 2, p[1] - w / 2, p[0] + w / 2, p[1] + w / 2], fill=ink)
     return img
 
 
-def doodle_pairs(n: int, seed: int = 0, classes: tuple[str, ...] = DOODLE_CLASSES, size: int = 280):
-    """``n`` pairs of doodles, half the same class: (pictures a, pictures b, labels, class names)."""
+def doodle_pairs(
+    n: int,
+    seed: int = 0,
+    families: tuple[str, ...] = ("named",),
+    named: tuple[str, ...] = NAMED,
+    size: int = 280,
+    near: float = 0.25,
+):
+    """``n`` pairs of doodles of identities from ``families``, half of one identity each; of the others a
+    share ``near`` are near misses (a heptagon for a hexagon). Returns (pictures a, pictures b, labels,
+    what each pair shows as (name a, name b))."""
     rng = np.random.default_rng(seed)
-    a, b, labels, names = [], [], [], []
+    fam_a, params_a = draw_identities(rng.random((n, 33)), families, named)
+    fam_b, params_b = draw_identities(rng.random((n, 33)), families, named)
+    same = np.arange(n) % 2 == 0
+    fam_b[same], params_b[same] = fam_a[same], params_a[same]
+    close = ~same & (rng.random(n) < near)
+    if close.any():
+        fam_b[close], params_b[close] = near_misses(fam_a[close], params_a[close], rng.random(close.sum()), named)
+    clash = ~same & (fam_a == fam_b) & (params_a == params_b).all(1)
+    if clash.any():
+        fam_b[clash], params_b[clash] = near_misses(fam_b[clash], params_b[clash], rng.random(clash.sum()), named, True)
+    a = [doodle((f, p), rng, size) for f, p in zip(fam_a, params_a, strict=True)]
+    b = [doodle((f, p), rng, size) for f, p in zip(fam_b, params_b, strict=True)]
+    names = list(zip(identity_names(fam_a, params_a), identity_names(fam_b, params_b), strict=True))
+    return a, b, same.astype(int), names
+
+
+def plain_picture(kind: str, rng: np.random.Generator, size: int = 64, min_distance: float = 0.08) -> Image.Image:
+    """A filled ``"circle"`` or axis-aligned ``"square"`` as a plain rasteriser draws it (no anti-aliasing),
+    12-20 pixels across on a 64-pixel picture (in proportion on others), anywhere, in two colours drawn
+    independently and uniformly; a pair of colours closer than ``min_distance`` in RGB (a faint shape
+    most people would miss) is drawn again."""
+    while True:
+        fg, bg = rng.integers(0, 256, 3), rng.integers(0, 256, 3)
+        if np.linalg.norm((fg - bg) / 255) >= min_distance:
+            break
+    across = rng.uniform(12, 20) * size / 64
+    x0, y0 = rng.uniform(1, size - across - 1, 2)
+    img = Image.new("RGB", (size, size), tuple(int(v) for v in bg))
+    box = [x0, y0, x0 + across, y0 + across]
+    draw = ImageDraw.Draw(img)
+    (draw.ellipse if kind == "circle" else draw.rectangle)(box, fill=tuple(int(v) for v in fg))
+    return img
+
+
+def plain_pairs(n: int, seed: int = 0, size: int = 64):
+    """``n`` pairs of :func:`plain_picture` s, half of one kind each: (pictures a, pictures b, labels)."""
+    rng = np.random.default_rng(seed)
+    kinds = ("circle", "square")
+    a, b, labels = [], [], []
     for i in range(n):
-        same = i % 2 == 0
-        ca = classes[rng.integers(len(classes))]
-        cb = ca if same else classes[(classes.index(ca) + 1 + rng.integers(len(classes) - 1)) % len(classes)]
-        a.append(doodle(ca, rng, size))
-        b.append(doodle(cb, rng, size))
-        labels.append(int(same))
-        names.append((ca, cb))
-    return a, b, np.array(labels), names
+        ka = kinds[rng.integers(2)]
+        kb = ka if i % 2 == 0 else kinds[1 - kinds.index(ka)]
+        a.append(plain_picture(ka, rng, size))
+        b.append(plain_picture(kb, rng, size))
+        labels.append(int(i % 2 == 0))
+    return a, b, np.array(labels)
+
+
+def _identity(family: str, *values: float) -> tuple[int, np.ndarray]:
+    params = np.zeros(P)
+    params[: len(values)] = values
+    return FAMILY_NAMES.index(family), params
+
+
+def examples(seed: int = 0) -> dict[str, tuple[Image.Image, Image.Image]]:
+    """The app's example pairs, drawn by hand (and two in flat colours), both answers: what a visitor
+    tries first, and shapes outside any list of classes."""
+    rng = np.random.default_rng(seed)
+    circle, square = "circle", "square"
+    house = _identity("composite", 2, 1, 2, 0, 0.8, 0.5, 0.5, 0.5)  # on top: a triangle on a square
+    tower = _identity("composite", 2, 1, 1, 0, 0.4, 0.5, 0.5, 0.5)  # on top: a small square on a square
+    letter_r = _identity("letter", LETTERS.index("R"))
+    hexagon, heptagon = _identity("polygon", 6), _identity("polygon", 7)
+    tick = _identity("stroke", list(STROKES).index("tick"), 0.5, 0.4, 0.5)
+    zigzag = _identity("stroke", list(STROKES).index("zigzag"), 0.3, 0.6)
+    spiral = _identity("stroke", list(STROKES).index("spiral"), 0.5)
+    glyph_a, glyph_b = _identity("glyph", GLYPHS.index("A")), _identity("glyph", GLYPHS.index("B"))
+    draw = lambda identity, **kw: doodle(identity, rng, **kw)  # noqa: E731
+    return {
+        "01_circle_square": (draw(circle), draw(square)),
+        "02_two_circles": (draw(circle, width=5), draw(circle, width=12, ink=(200, 40, 40), paper=(250, 240, 200))),
+        "03_houses": (draw(house), draw(house, width=9)),
+        "04_house_tower": (draw(house), draw(tower)),
+        "05_letter_mirrored": (draw(letter_r), draw(letter_r, mirror=True)),
+        "06_hexagon_heptagon": (draw(hexagon), draw(heptagon)),
+        "07_tick_zigzag": (draw(tick), draw(zigzag)),
+        "08_spirals": (draw(spiral, width=6), draw(spiral, width=10)),
+        "09_red_on_purple": (
+            _flat("circle", (200, 40, 40), (150, 60, 150), 40),
+            _flat("circle", (40, 160, 40), (128, 128, 128), 110),
+        ),
+        "10_letters": (draw(glyph_a, width=4), draw(glyph_b, width=4)),
+    }
+
+
+def _flat(kind: str, fg: tuple, bg: tuple, across: int, size: int = 280) -> Image.Image:
+    """A filled shape of one flat colour on another, as a drawing program saves it."""
+    img = Image.new("RGB", (size, size), bg)
+    x0 = (size - across) / 2
+    (ImageDraw.Draw(img).ellipse if kind == "circle" else ImageDraw.Draw(img).rectangle)(
+        [x0, x0, x0 + across, x0 + across], fill=fg
+    )
+    return img

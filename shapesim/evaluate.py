@@ -1,6 +1,7 @@
-"""Scoring a weights folder: the fixed generator test sets, and doodles through the whole user path.
+"""Scoring a weights folder: the generator's test sets, and pictures made without it through the
+whole user path (a picture file's pixels, framing, the model).
 
-python -m shapesim evaluate --weights checkpoints [--save]
+    python -m shapesim evaluate --weights checkpoints [--save]
 """
 
 from __future__ import annotations
@@ -9,14 +10,26 @@ from pathlib import Path
 
 import numpy as np
 
-from .doodles import DOODLE_CLASSES, doodle_pairs
+from .doodles import doodle_pairs, plain_pairs
 from .metrics import binary_metrics
 from .predict import Predictor
-from .testsets import make_test_sets, score
+from .shapes import FAMILY_NAMES, NAMED
+from .testsets import SET_NAMES, make_test_sets, score
 
-__all__ = ["evaluate_folder", "score_doodles", "SET_NAMES"]
+__all__ = ["evaluate_folder", "score_pictures", "ALL_SETS", "ABOUT"]
 
-SET_NAMES = ("seed", "shapes", "sketch", "heldout", "doodles")
+ALL_SETS = (*SET_NAMES, "doodles", "doodles-heldout", "plain-64", "plain-128")
+ABOUT = {
+    "seed": "the origin project's data from the generator: a filled circle or square, any colours",
+    "named": "the nine named shapes, filled, outlined and sketched",
+    "trained": "new shapes of the families training saw",
+    "heldout": "shapes of the families held out of training, only",
+    "doodles": "mouse-drawn named shapes (PIL strokes on a 280-px canvas, not the generator)",
+    "doodles-heldout": "mouse-drawn shapes of the held-out families",
+    "plain-64": "a filled circle or square 12-20 px across on 64 px, hard-edged, independent uniform "
+    "colours, drawn by PIL",
+    "plain-128": "the same on 128 px (24-40 px across)",
+}
 
 
 def evaluate_folder(
@@ -24,32 +37,43 @@ def evaluate_folder(
     pairs: int = 2000,
     device: str = "auto",
     image_size: int | None = None,
-    names: tuple[str, ...] = SET_NAMES,
+    names: tuple[str, ...] = ALL_SETS,
 ) -> dict[str, dict]:
-    """Score the model in ``folder`` on the fixed test sets; returns {set name: metrics}."""
+    """Score the model in ``folder`` on the fixed test sets; returns {set name: metrics}.
+
+    Pictures not made by the generator (doodles, plain pictures) are scored through
+    :meth:`Predictor.compare_batch`, as a user's files are; refusals would count as wrong answers
+    (there are none: every such picture shows a shape), and at most 400 doodle pairs are drawn.
+    """
     predictor = Predictor.from_pretrained(str(folder), device=device)
     weights = predictor.source.folder
     size = image_size or weights.image_size
+    predictor.image_size = size
+    holdout = weights.holdout
     results = {}
-    for test_set in make_test_sets(size, weights.holdout, n=pairs, device=predictor.device, names=names):
+    for test_set in make_test_sets(size, holdout, n=pairs, device=predictor.device, names=names):
         results[test_set.name] = score(predictor.model, test_set)
-    if "doodles" in names:
-        predictor.image_size = size
-        results["doodles"] = score_doodles(predictor, n=min(pairs, 400), holdout=weights.holdout)
+    n_doodles = min(pairs, 400)
+    held_families = tuple(f for f in FAMILY_NAMES if f in holdout)
+    for name in names:
+        if name == "doodles":
+            kept = tuple(n for n in NAMED if n not in holdout)
+            results[name] = score_pictures(predictor, *doodle_pairs(n_doodles, seed=0, named=kept)[:3])
+        elif name == "doodles-heldout" and held_families:
+            results[name] = score_pictures(predictor, *doodle_pairs(n_doodles, seed=1, families=held_families)[:3])
+        elif name.startswith("plain-"):
+            results[name] = score_pictures(predictor, *plain_pairs(pairs, seed=2, size=int(name[6:])))
     return results
 
 
-def score_doodles(predictor: Predictor, n: int = 400, seed: int = 0, holdout: tuple[str, ...] = ()) -> dict[str, float]:
-    """Metrics on mouse-drawn-looking pairs (:mod:`shapesim.doodles`), through the whole user path:
-    a 280×280 canvas picture, framing, area resize, the model."""
-    classes = tuple(c for c in DOODLE_CLASSES if c not in holdout)
-    a, b, labels, _ = doodle_pairs(n, seed=seed, classes=classes)
+def score_pictures(predictor: Predictor, a: list, b: list, labels: np.ndarray) -> dict[str, float]:
+    """Metrics of the predictor's answers on pairs of pictures (anything :meth:`Predictor.compare` takes)."""
     logits = []
-    for i in range(0, n, 64):
+    for i in range(0, len(a), 64):
         for c in predictor.compare_batch(a[i : i + 64], b[i : i + 64]):
             p = min(max(c.probability, 1e-7), 1 - 1e-7)
             logits.append(np.log(p / (1 - p)))
     metrics = binary_metrics(labels, np.array(logits))
-    metrics["pairs"] = n
+    metrics["pairs"] = len(labels)
     metrics["hard_accuracy"] = float("nan")
     return metrics

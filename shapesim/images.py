@@ -6,8 +6,9 @@ turns it into an 8-bit RGB PIL image (transparency composited on white),
 :func:`load_image` into a float array in [0, 1]; both raise :class:`ImageError`
 (a ``ValueError``) with a message a person can act on. :func:`frame` then crops
 a square around what is drawn and shrinks it by area averaging, so a thin
-stroke on a large canvas survives the resize. Eight bits per channel are plenty to tell shapes apart,
-and a quarter of the memory of floats to read and copy on every request.
+stroke on a large canvas survives the resize, and never enlarges a small one. Eight bits
+per channel are plenty to tell shapes apart, and a quarter of the memory of floats to read
+and copy on every request.
 """
 
 from __future__ import annotations
@@ -23,12 +24,13 @@ import numpy as np
 import torch
 from PIL import Image, ImageFile, UnidentifiedImageError
 
-__all__ = ["ImageError", "MAX_PIXELS", "read_image", "load_image", "frame", "Framing", "FILL"]
+__all__ = ["ImageError", "MAX_PIXELS", "BLANK", "read_image", "load_image", "frame", "Framing", "FILL"]
 
 MAX_PIXELS = 40_000_000  # refuse to decode more than this: a 20000×20000 PNG is a few KB on disk
 MAX_SIDE = 1024  # larger pictures are box-reduced while decoding; enough for any 64-px model input
 MIN_SIDE = 8
-FILL = 0.65  # the drawn shape's longest side as a share of the framed square (training spans 0.35-0.85)
+FILL = 0.65  # the drawing's longest side as a share of the framed square (framed training pictures too)
+BLANK = 0.04  # RGB distance (0-1 a channel) from the background below which nothing counts as drawn
 ImageFile.LOAD_TRUNCATED_IMAGES = False
 
 
@@ -189,42 +191,39 @@ class Framing:
     width: int
 
 
-def _border_xy(i: int, w: int, h: int) -> tuple[int, int]:
-    """Where the ``i``-th pixel of ``[top row, bottom row, left column, right column]`` is."""
-    if i < 2 * w:
-        return i % w, 0 if i < w else h - 1
-    i -= 2 * w
-    return (0, i) if i < h else (w - 1, i - h)
-
-
 def frame(picture: object, size: int) -> tuple[torch.Tensor, Framing]:
-    """Crop a square around what is drawn and shrink it to ``(3, size, size)`` floats in [0, 1].
+    """Crop a square around what is drawn and bring it to ``(3, size, size)`` floats in [0, 1].
 
     ``picture`` is :func:`read_image`'s RGB image, or anything it reads (an
-    array of floats in [0, 1], for one). The square is centred on the drawing's
-    bounding box and sized so that the drawing fills ``FILL`` of it, as shapes
-    do in training; where it reaches past the picture it is padded with the
-    background colour (the border pixel of median brightness). Shrinking is by
-    area averaging, no pixel skipped: whole k×k blocks first, then a box
-    filter the rest of the way, both in PIL. A blank picture is an ImageError.
+    array of floats in [0, 1], for one). What is drawn is what differs in colour
+    from the background (the median colour of the picture's border), by hue as
+    much as by brightness: a red shape on a purple ground of the same brightness
+    counts. The square is centred on the drawing's bounding box and sized so that
+    the drawing fills ``FILL`` of it, as shapes do in training, but never smaller
+    than ``size``: a picture is shrunk, never enlarged, so a small drawing keeps
+    its own pixels (a 12-pixel square keeps its corners; an enlarged one would
+    blur them round). Where the square reaches past the picture it is padded
+    with the background colour. Shrinking is by area averaging, no pixel skipped:
+    whole k×k blocks first, then a box filter the rest of the way, both in PIL.
+    A picture in one colour (or with nothing further from its background than
+    ``BLANK`` in RGB distance) is an ImageError.
     """
     if not (isinstance(picture, Image.Image) and picture.mode == "RGB"):
         picture = read_image(picture)
-    # The analysis runs on the grey picture, a third of the bytes: every numpy array of a PIL image is a copy.
     w, h = picture.size
-    luma = np.asarray(picture.convert("L"))  # ITU-R 601 weights, as the model's own
-    border = np.concatenate([luma[0], luma[-1], luma[:, 0], luma[:, -1]])
-    median = int(np.argsort(border, kind="stable")[len(border) // 2])
-    background = picture.getpixel(_border_xy(median, w, h))  # the border pixel of median brightness
-    ink = np.abs(luma.astype(np.int16) - int(border[median]))
+    rgb = np.asarray(picture)
+    border = np.concatenate([rgb[0], rgb[-1], rgb[:, 0], rgb[:, -1]])
+    background = tuple(int(v) for v in np.round(np.median(border, axis=0)))
+    diff = rgb.astype(np.int16) - np.array(background, np.int16)
+    ink = np.einsum("hwc,hwc->hw", diff, diff, dtype=np.int32)  # squared RGB distance from the background
     peak = int(ink.max())
-    if peak < 0.06 * 255:
+    if peak < (BLANK * 255) ** 2:
         raise ImageError("nothing is drawn: the picture is blank")
-    mask = ink > 0.3 * peak
+    mask = ink > 0.09 * peak  # (0.3 of the strongest ink's distance)^2
     rows, cols = mask.any(axis=1), mask.any(axis=0)
     top, bottom = int(rows.argmax()), h - int(rows[::-1].argmax())
     left, right = int(cols.argmax()), w - int(cols[::-1].argmax())
-    n = math.ceil(max(bottom - top, right - left) / FILL)
+    n = max(math.ceil(max(bottom - top, right - left) / FILL), size)
     k = max(1, n // size)
     n = math.ceil(n / k) * k  # a few pixels more, so that the square splits into whole k×k blocks
     x0, y0 = math.floor((left + right - n) / 2), math.floor((top + bottom - n) / 2)
@@ -234,6 +233,6 @@ def frame(picture: object, size: int) -> tuple[torch.Tensor, Framing]:
     if k > 1:
         square = square.reduce(k)
     if square.size != (size, size):
-        square = square.resize((size, size), Image.BOX if square.width > size else Image.BILINEAR)
+        square = square.resize((size, size), Image.BOX)
     x = torch.from_numpy(np.array(square)).permute(2, 0, 1).float().div_(255)
     return x, Framing(left=float(x0), top=float(y0), side=float(n), height=h, width=w)

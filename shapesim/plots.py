@@ -41,7 +41,7 @@ def pair_grid(batch: PairBatch, columns: int = 4, title: str | None = None) -> F
         ax.imshow(np.concatenate([a[i], gap, b[i]], axis=1), interpolation="nearest")
         info = batch.describe(i)
         same = info["label"] == 1
-        caption = f"{'same' if same else 'different'}: {info['a']['class']} / {info['b']['class']}"
+        caption = f"{'same' if same else 'different'}: {info['a']['shape']} / {info['b']['shape']}"
         ax.set_title(caption, fontsize=8, color="#1a7f37" if same else "#cf222e")
     if title:
         fig.suptitle(title, fontsize=11)

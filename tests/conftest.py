@@ -19,6 +19,7 @@ HUB_PORT = free_port()
 os.environ["HF_ENDPOINT"] = f"http://127.0.0.1:{HUB_PORT}"  # the Hub stub (tests/hubstub.py), never the internet
 os.environ["HF_HOME"] = tempfile.mkdtemp(prefix="shapesim-hf-")
 os.environ["HF_HUB_DISABLE_TELEMETRY"] = "1"
+os.environ["HF_HUB_DISABLE_XET"] = "1"  # uploads by the LFS protocol, which the stub speaks (not Xet's)
 os.environ.pop("SHAPESIM_WEIGHTS", None)
 os.environ.pop("HF_HUB_OFFLINE", None)
 os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"

@@ -3,8 +3,10 @@
 It speaks the parts of the Hub's protocol that shapesim uses: downloads
 (``HEAD`` and ``GET`` on ``/{repo_id}/resolve/{revision}/{filename}``, with the
 ``X-Repo-Commit``, ``ETag`` and ``X-Error-Code`` headers, as ``hf_hub_download``
-reads them) and uploads (``/api/repos/create``, then ``preupload`` and
-``commit`` with the files inline, as ``HfApi.upload_folder`` sends them). ``mode`` makes it
+reads them) and uploads of model and Space repos (``/api/repos/create``, then ``preupload``,
+which like the Hub sends binary files to large-file storage (the LFS batch API and a PUT of
+their bytes) and text inline, and ``commit``, as ``HfApi.upload_folder`` sends them; the
+client's Xet protocol is not spoken, so tests set ``HF_HUB_DISABLE_XET``). ``mode`` makes it
 misbehave: ``"500"`` (every request fails), ``"hang"`` (never answers in
 time), ``"drop"`` (cuts ``model.safetensors`` off half way).
 """
@@ -20,10 +22,24 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import unquote
 
 
+def _mode(f: dict) -> str:
+    """The Hub's rule: a binary file (or a large one) goes to large-file storage, text inline."""
+    sample = base64.b64decode(f.get("sample", ""))
+    try:
+        sample.decode("utf-8")
+        text = b"\0" not in sample
+    except UnicodeDecodeError:
+        text = False
+    return "regular" if text and f.get("size", 0) < 10_000_000 else "lfs"
+
+
 class HubStub:
     def __init__(self, port: int, repos: dict[str, dict[str, bytes]], mode: str = "ok") -> None:
         self.port, self.repos, self.mode = port, repos, mode
         self.requests: list[str] = []
+        self.created: dict[str, dict] = {}  # repo id -> what create_repo asked for (type, sdk, private)
+        self.lfs: dict[str, bytes] = {}  # large files by sha256, as uploaded
+        self.stored_as: dict[str, dict[str, str]] = {}  # repo id -> path -> "lfs" or "regular"
         self.commit = hashlib.sha1(repr(sorted(repos)).encode()).hexdigest()
         stub = self
 
@@ -37,6 +53,17 @@ class HubStub:
             def do_GET(self):
                 self.answer(body=True)
 
+            def do_PUT(self):  # the bytes of a large file, to the address the LFS batch answer gave
+                stub.requests.append(f"PUT {self.path}")
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                oid = self.path.rsplit("/", 1)[-1]
+                if hashlib.sha256(body).hexdigest() != oid:
+                    return self.error(400, "BadRequest")
+                stub.lfs[oid] = body
+                self.send_response(200)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
             def do_POST(self):
                 stub.requests.append(f"POST {self.path}")
                 length = int(self.headers.get("Content-Length") or 0)
@@ -46,24 +73,37 @@ class HubStub:
                     info = json.loads(body or b"{}")
                     repo = f"{info.get('organization') or 'tester'}/{info['name']}"
                     stub.repos.setdefault(repo, {})
+                    stub.created[repo] = info
                     return self.json({"url": f"http://127.0.0.1:{stub.port}/{repo}"})
+                if path.endswith(".git/info/lfs/objects/batch"):  # where to PUT each large file
+                    objects = json.loads(body)["objects"]
+                    actions = [
+                        {**o, "authenticated": True,
+                         "actions": {"upload": {"href": f"http://127.0.0.1:{stub.port}/lfs-upload/{o['oid']}"}}}
+                        for o in objects
+                    ]  # fmt: skip
+                    return self.json({"transfer": "basic", "objects": actions})
                 if path == "/api/validate-yaml":  # the model card's front matter
                     content = json.loads(body)["content"]
                     ok = content.startswith("---\n") and "\n---\n" in content[4:]
                     return self.json({"warnings": [], "errors": [] if ok else [{"message": "no front matter"}]})
-                parts = path.strip("/").split("/")  # api/models/{org}/{name}/{preupload|commit}/{rev}
-                if len(parts) == 6 and parts[:2] == ["api", "models"] and parts[4] == "preupload":
+                parts = path.strip("/").split("/")  # api/{models|spaces}/{org}/{name}/{preupload|commit}/{rev}
+                kinds = ("models", "spaces")
+                if len(parts) == 6 and parts[0] == "api" and parts[1] in kinds and parts[4] == "preupload":
                     files = json.loads(body)["files"]
-                    return self.json(
-                        {"files": [{"path": f["path"], "uploadMode": "regular", "shouldIgnore": False} for f in files]}
-                    )
-                if len(parts) == 6 and parts[:2] == ["api", "models"] and parts[4] == "commit":
+                    modes = [{"path": f["path"], "uploadMode": _mode(f), "shouldIgnore": False} for f in files]
+                    return self.json({"files": modes})
+                if len(parts) == 6 and parts[0] == "api" and parts[1] in kinds and parts[4] == "commit":
                     repo = "/".join(parts[2:4])
+                    files, how = stub.repos.setdefault(repo, {}), stub.stored_as.setdefault(repo, {})
                     for line in body.decode().splitlines():
                         item = json.loads(line)
                         if item.get("key") == "file":
                             value = item["value"]
-                            stub.repos.setdefault(repo, {})[value["path"]] = base64.b64decode(value["content"])
+                            files[value["path"]], how[value["path"]] = base64.b64decode(value["content"]), "regular"
+                        if item.get("key") == "lfsFile":
+                            value = item["value"]
+                            files[value["path"]], how[value["path"]] = stub.lfs[value["oid"]], "lfs"
                     stub.commit = hashlib.sha1(repr(sorted(stub.repos[repo])).encode()).hexdigest()
                     return self.json(
                         {

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from shapesim.atlas import Atlas, build_atlas
+from shapesim.atlas import CATEGORIES, Atlas, build_atlas
 from shapesim.models import AGFusionModel
 from shapesim.predict import Predictor
 
@@ -74,9 +74,13 @@ def test_build_atlas_end_to_end(tmp_path):
     folder = tmp_path / "w"
     AGFusionModel(embedding_dim=8).save_pretrained(folder)
     predictor = Predictor.from_pretrained(str(folder), device="cpu")
-    atlas, report = build_atlas(predictor.embed, predictor.image_size, n=81, holdout=("heart",))
-    assert atlas.coords.shape == (81, 2) and atlas.embeddings.shape == (81, 8)
-    assert set(atlas.cls.tolist()) == set(range(9)) and set(atlas.style.tolist()) == {0, 1, 2}
+    n = 3 * len(CATEGORIES)
+    atlas, report = build_atlas(predictor.embed, predictor.image_size, n=n, holdout=("heart", "glyph"))
+    assert atlas.coords.shape == (n, 2) and atlas.embeddings.shape == (n, 8)
+    assert set(atlas.cls.tolist()) == set(range(len(CATEGORIES))) and set(atlas.style.tolist()) == {0, 1, 2}
+    assert atlas.class_names == CATEGORIES and "polygon" in CATEGORIES and "circle" in CATEGORIES
+    held = set(np.array(CATEGORIES)[atlas.cls[atlas.held_out()]])
+    assert held == {"heart", "glyph"}
     assert 0 <= report["knn_accuracy_2d"] <= 1 and "knn_accuracy_2d_heldout" in report
     atlas.save(tmp_path / "a.npz")
-    assert Atlas.load(tmp_path / "a.npz").thumbnails.shape == (81, 32, 32)
+    assert Atlas.load(tmp_path / "a.npz").thumbnails.shape == (n, 32, 32)

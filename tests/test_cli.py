@@ -1,6 +1,7 @@
 import subprocess
 import sys
 
+import pytest
 from PIL import Image
 
 from shapesim.cli import main
@@ -39,3 +40,11 @@ def test_curves_draws_a_runs_metrics(tmp_path):
     assert main(["curves", "--run", str(run), "--out", str(tmp_path / "t.png")]) == 0
     assert (tmp_path / "t.png").stat().st_size > 1000
     assert main(["curves", "--run", str(tmp_path), "--out", str(tmp_path / "u.png")]) == 2  # no metrics there
+
+
+def test_sample_can_leave_families_out(tmp_path):
+    out = tmp_path / "open.png"
+    args = ["sample", "--preset", "open", "--pairs", "4", "--image-size", "32", "--holdout", "glyph", "heart"]
+    assert main([*args, "--out", str(out)]) == 0 and out.stat().st_size > 1000
+    with pytest.raises(SystemExit):  # argparse refuses an unknown family itself
+        main(["sample", "--holdout", "hexagram", "--out", str(out)])

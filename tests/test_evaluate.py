@@ -1,7 +1,7 @@
 import pytest
 import torch
 
-from shapesim.evaluate import evaluate_folder
+from shapesim.evaluate import ABOUT, ALL_SETS, evaluate_folder
 from shapesim.hub import BUNDLED
 from shapesim.models import AGFusionModel
 from shapesim.testsets import make_test_sets, score
@@ -14,11 +14,12 @@ def test_evaluate_folder_scores_every_set_at_the_models_own_size(tmp_path):
     torch.manual_seed(0)
     run = RunFolder(tmp_path)
     run.save_model(AGFusionModel(embedding_dim=8))
-    run.save_train_config(TrainConfig(image_size=32, holdout=("heart",)))
+    run.save_train_config(TrainConfig(image_size=32, holdout=("heart", "letter")))
     results = evaluate_folder(tmp_path, pairs=12, device="cpu")
-    assert list(results) == ["seed", "shapes", "sketch", "heldout", "doodles"]
+    assert list(results) == list(ALL_SETS)
     assert all(r["pairs"] == 12 for r in results.values())
-    assert 0 <= results["doodles"]["f1"] <= 1
+    assert 0 <= results["doodles"]["f1"] <= 1 and 0 <= results["plain-128"]["f1"] <= 1
+    assert set(ABOUT) == set(ALL_SETS)
 
 
 def test_the_bundled_checkpoint_is_good_on_the_seed_preset():

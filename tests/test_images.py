@@ -147,3 +147,51 @@ def test_framing_reads_pil_uint8_and_float_pictures_alike():
     for picture in (np.asarray(img), np.asarray(img).astype(np.float32) / 255, load_image(img)):
         got, again = frame(picture, 64)
         assert torch.allclose(got, want) and again == framing
+
+
+def _flat(kind, fg, bg, size=280, box=(80, 60, 200, 180)):
+    img = Image.new("RGB", (size, size), bg)
+    (ImageDraw.Draw(img).ellipse if kind == "circle" else ImageDraw.Draw(img).rectangle)(box, fill=fg)
+    return img
+
+
+@pytest.mark.parametrize(
+    "fg, bg",
+    [((220, 30, 30), (150, 60, 150)), ((40, 160, 40), (128, 128, 128)), ((40, 60, 200), (120, 80, 40))],
+    ids=["red-on-purple", "green-on-grey", "blue-on-brown"],
+)
+def test_a_shape_of_the_grounds_brightness_is_seen_by_its_colour(fg, bg):
+    """Red on purple has almost the brightness of its ground; framing finds it by colour all the same."""
+    img = _flat("circle", fg, bg)
+    assert abs(np.dot(fg, (0.299, 0.587, 0.114)) - np.dot(bg, (0.299, 0.587, 0.114))) < 40
+    x, info = frame(img, 64)
+    assert info.left == pytest.approx((80 + 201 - info.side) / 2, abs=1) and info.side == pytest.approx(
+        121 / 0.65, abs=4
+    )
+
+
+@pytest.mark.parametrize("level", [1, 3])
+def test_a_shape_a_person_cannot_see_is_blank(level):
+    """One grey level (or three) off its ground: nothing is drawn, as a person would say."""
+    with pytest.raises(ImageError, match="nothing is drawn"):
+        frame(_flat("square", (128 + level,) * 3, (128, 128, 128)), 64)
+    with pytest.raises(ImageError, match="nothing is drawn"):
+        frame(Image.new("RGB", (50, 70), (200, 30, 90)), 64)  # one colour
+
+
+@pytest.mark.parametrize("canvas, across", [(32, 10), (32, 12), (64, 12), (64, 15)])
+def test_small_pictures_keep_the_corners_of_a_square(canvas, across):
+    """A 10-15 px square on a 32 or 64 px picture is framed at its own pixels, never enlarged and blurred
+    round: the framed square fills its own bounding box (a circle would fill pi/4 of it) and its corner
+    pixels are as dark as its middle."""
+    left = (canvas - across) // 2
+    img = _flat("square", (0, 0, 0), (255, 255, 255), canvas, (left, left + 1, left + across - 1, left + across))
+    x, info = frame(img, 64)
+    ink = 1 - x.mean(0).numpy()
+    ys, xs = np.nonzero(ink > 0.5)
+    box = (ys.max() - ys.min() + 1) * (xs.max() - xs.min() + 1)
+    assert (ink > 0.5).sum() / box > 0.97
+    assert xs.max() - xs.min() + 1 == across  # not enlarged
+    corners = ink[ys.min(), xs.min()], ink[ys.min(), xs.max()], ink[ys.max(), xs.min()], ink[ys.max(), xs.max()]
+    assert min(corners) > 0.99
+    assert info.side == 64

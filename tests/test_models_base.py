@@ -1,7 +1,10 @@
 """What every design shares: the canonical input, strict loading, input checks, the inference copy."""
 
+import numpy as np
 import pytest
 import torch
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 from safetensors.torch import save_file
 
 from shapesim.data import PairSpec, render, sample_images
@@ -23,6 +26,26 @@ def test_canonical_form_ignores_colour_and_polarity():
     assert torch.allclose(c1, c2, atol=1e-4)
     assert c1.amax(dim=(1, 2, 3)).allclose(torch.ones(6))
     assert canonicalise(torch.ones(2, 3, 32, 32)).abs().max() == 0  # a blank picture is all background
+
+
+colour = st.tuples(*[st.integers(0, 255)] * 3)
+
+
+@settings(max_examples=60, deadline=None)
+@given(fg1=colour, bg1=colour, fg2=colour, bg2=colour, seed=st.integers(0, 1000))
+def test_any_visible_colours_give_the_same_canonical_picture(fg1, bg1, fg2, bg2, seed):
+    """For any two pairs of colours a person can tell apart (RGB distance >= 0.08, as red from purple of
+    the same brightness), the same shape has (nearly) the same canonical input: colour and brightness
+    are gone, only the shape is left."""
+    visible = lambda f, b: np.linalg.norm((np.array(f) - np.array(b)) / 255) >= 0.08  # noqa: E731
+    assume(visible(fg1, bg1) and visible(fg2, bg2))
+    p = sample_images(PairSpec(), seed, np.arange(1))
+    pictures = []
+    for fg, bg in ((fg1, bg1), (fg2, bg2)):
+        q = type(p)(**{**p.__dict__, "fg": torch.tensor([fg]) / 255.0, "bg": torch.tensor([bg]) / 255.0})
+        pictures.append((render(q, 48) * 255).round() / 255)  # as a file would hold it: 8 bits a channel
+    c1, c2 = canonicalise(pictures[0]), canonicalise(pictures[1])
+    assert (c1 - c2).abs().mean() < 0.01 and (c1 - c2).abs().max() < 0.15
 
 
 @pytest.mark.parametrize(
@@ -67,8 +90,9 @@ def test_a_pickle_is_never_read(model, tmp_path):
 
 
 def test_settings_are_the_init_arguments_and_config_json_records_them(model, tmp_path):
-    assert AGFusionModel.settings() == {"embedding_dim": 128, "gate_channels": 64, "logit_scale": 10.0}
-    assert model.config() == {"arch": "agfusion", "embedding_dim": 32, "gate_channels": 64, "logit_scale": 10.0}
+    assert AGFusionModel.settings() == {"embedding_dim": 128, "gate_channels": 64, "logit_scale": 10.0, "depth": 1}
+    assert model.config() == {"arch": "agfusion", "embedding_dim": 32, "gate_channels": 64, "logit_scale": 10.0,
+                              "depth": 1}  # fmt: skip
 
 
 @pytest.mark.parametrize("arch", ARCHS)

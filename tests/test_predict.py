@@ -156,7 +156,7 @@ def test_the_bundled_model_on_mouse_drawn_shapes():
     small_red = Image.new("RGB", (400, 300), (250, 245, 235))
     ImageDraw.Draw(small_red).ellipse((250, 40, 330, 115), outline=(200, 30, 30), width=4)
     assert predictor.compare(circle_a, small_red).same
-    a, b, labels, _ = doodle_pairs(40, seed=11, classes=("circle", "square", "triangle", "star", "heart"))
+    a, b, labels, _ = doodle_pairs(40, seed=11, named=("circle", "square", "triangle", "star", "heart"))
     right = [c.same == bool(y) for c, y in zip(predictor.compare_batch(a, b), labels, strict=True)]
     assert np.mean(right) >= 0.9
 

@@ -1,117 +1,138 @@
-import math
+"""The vocabulary: every family makes outlines that fit, the same identity the same way, and near misses
+that differ from it by the definition of "the same shape"."""
+
+import socket
 
 import numpy as np
 import pytest
-import torch
 
 from shapesim.data import PairSpec, render, sample_images
-from shapesim.shapes import CLASSES, class_index, signed_distance
+from shapesim.shapes import (
+    FAMILIES,
+    FAMILY_NAMES,
+    GLYPHS,
+    NAMED,
+    P,
+    _cached,
+    check_families,
+    draw_identities,
+    family_index,
+    identity_names,
+    near_misses,
+    outline,
+)
 
 
-def _grid(n=201, extent=1.5):
-    v = torch.linspace(-extent, extent, n)
-    y, x = torch.meshgrid(v, v, indexing="ij")
-    return x, y
+def identities(name: str, n: int = 40, seed: int = 0):
+    u = np.random.default_rng(seed).random((n, 33))
+    return draw_identities(u, families=(name,))
 
 
-def _default_params(name):
-    p = torch.zeros(6)
-    if name == "triangle":
-        p[:] = torch.tensor([-0.866, -0.5, 0.866, -0.5, 0.0, 1.0])
-    elif name in ("star", "cross", "crescent", "arrow"):
-        p[0] = {"star": 0.45, "cross": 0.27, "crescent": 0.45, "arrow": 0.19}[name]
-    return p
+@pytest.mark.parametrize("name", FAMILY_NAMES)
+def test_every_outline_is_centred_and_reaches_the_unit_circle(name):
+    family, params = identities(name)
+    o = outline(family, params)
+    assert o.points.shape[0] == len(family) and o.points.shape[-1] == 2
+    assert (o.count.max(1) >= 2).all()
+    assert (o.count[o.closed] >= 3).all()  # a closed contour bounds an area
+    used = np.arange(o.points.shape[2])[None, None, :] < o.count[:, :, None]
+    radius = np.where(used, np.linalg.norm(o.points, axis=-1), 0).max(axis=(1, 2))
+    assert np.allclose(radius, 1, atol=1e-6)
+    lo = np.where(used[..., None], o.points, np.inf).min(axis=(1, 2))
+    hi = np.where(used[..., None], o.points, -np.inf).max(axis=(1, 2))
+    assert np.allclose((lo + hi) / 2, 0, atol=1e-6)  # centred on its bounding box
 
 
-def test_vocabulary_has_at_least_eight_classes_with_circle_and_square():
-    assert len(CLASSES) >= 8 and "circle" in CLASSES and "square" in CLASSES
-    assert len(set(CLASSES)) == len(CLASSES)
+@pytest.mark.parametrize("name", FAMILY_NAMES)
+def test_the_same_uniforms_give_the_same_identity_and_the_same_outline(name):
+    (f1, p1), (f2, p2) = identities(name, seed=3), identities(name, seed=3)
+    assert np.array_equal(f1, f2) and np.array_equal(p1, p2) and p1.shape[1] == P
+    o1, o2 = outline(f1, p1), outline(f2, p2)
+    assert np.array_equal(o1.points, o2.points) and np.array_equal(o1.count, o2.count)
+    other = identities(name, seed=4)[1]
+    if not FAMILIES[family_index(name)].fixed:
+        assert not np.array_equal(p1, other)  # a family without end makes new shapes
 
 
-@pytest.mark.parametrize("name", CLASSES)
-def test_each_shape_fits_the_unit_circle_and_has_an_inside(name):
-    x, y = _grid()
-    d = signed_distance(name, x, y, _default_params(name))
-    inside = d < 0
-    assert inside.any(), "the shape has no inside"
-    r = torch.sqrt(x * x + y * y)
-    assert r[inside].max() <= 1.02, "the shape pokes out of the unit circle"
-    assert r[inside].max() >= 0.85, "the shape is much smaller than the unit circle"
-    assert (d[r > 1.05] > 0).all()
+@pytest.mark.parametrize("name", FAMILY_NAMES)
+def test_near_misses_are_other_identities_of_the_same_family(name):
+    family, params = identities(name, n=60)
+    fam_near, near = near_misses(family, params, np.random.default_rng(1).random(60))
+    assert np.array_equal(fam_near, family)
+    assert (np.abs(near - params).max(axis=1) > 0).all()  # every one is another identity
+    names = identity_names(family, params)
+    assert all(isinstance(n, str) and n for n in names)
 
 
-@pytest.mark.parametrize("name", CLASSES)
-def test_distance_is_a_distance(name):
-    # |grad d| is about 1 wherever the function is smooth: a step of h moves d by at most h.
-    x, y = _grid(301)
-    d = signed_distance(name, x, y, _default_params(name))
-    step = 3.0 / 300
-    assert (d[:, 1:] - d[:, :-1]).abs().max() <= step * 1.3
-    assert (d[1:, :] - d[:-1, :]).abs().max() <= step * 1.3
+def test_near_misses_differ_by_the_definition():
+    """A different number of sides or points, one vertex moved far, another letter: never a transform."""
+    family, params = identities("polygon", n=50)
+    _, near = near_misses(family, params, np.random.default_rng(2).random(50))
+    assert (np.abs(near[:, 0] - params[:, 0]) == 1).all()  # a hexagon and a heptagon
+    family, params = identities("star-polygon", n=50)
+    _, near = near_misses(family, params, np.random.default_rng(2).random(50))
+    points = near[:, 0] != params[:, 0]
+    assert (np.abs(near[points, 0] - params[points, 0]) == 1).all()  # a five- and a six-pointed star
+    assert (np.abs(near[~points, 1] - params[~points, 1]) >= 0.2).all()  # or much deeper points
+    family, params = identities("irregular", n=50)
+    _, near = near_misses(family, params, np.random.default_rng(2).random(50))
+    ratio = near[:, 9:17] / params[:, 9:17]
+    assert ((ratio < 0.5) | (ratio > 1.4)).sum(axis=1).tolist() == [1] * 50  # exactly one vertex moved far
 
 
-def test_circle_distance_is_exact():
-    x, y = _grid()
-    d = signed_distance("circle", x, y, torch.zeros(6))
-    assert torch.allclose(d, torch.sqrt(x * x + y * y) - 1)
-
-
-def test_unknown_class_names_the_valid_ones():
-    with pytest.raises(ValueError, match="valid classes: circle, square"):
-        class_index("hexagram")
-
-
-def _hull_area(points: np.ndarray) -> float:
-    pts = sorted(map(tuple, points))
-
-    def cross(o, a, b):
-        return (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0])
-
-    lower, upper = [], []
-    for p in pts:
-        while len(lower) >= 2 and cross(lower[-2], lower[-1], p) <= 0:
-            lower.pop()
-        lower.append(p)
-    for p in reversed(pts):
-        while len(upper) >= 2 and cross(upper[-2], upper[-1], p) <= 0:
-            upper.pop()
-        upper.append(p)
-    h = np.array(lower[:-1] + upper[:-1], dtype=float)
-    return 0.5 * abs(np.dot(h[:, 0], np.roll(h[:, 1], 1)) - np.dot(h[:, 1], np.roll(h[:, 0], 1)))
-
-
-def _mask_features(mask: np.ndarray) -> tuple[float, float, float]:
-    """Similarity-invariant features: fill of the enclosing circle, solidity, normalised inertia."""
+def _profile(mask: np.ndarray) -> np.ndarray:
+    """How a mask's area lies around its centroid, at distances in units of sqrt(area): a histogram that
+    position, size, rotation and reflection leave as it is."""
     ys, xs = np.nonzero(mask)
-    pts = np.stack([xs, ys], 1).astype(float) + 0.5
-    area = len(pts)
-    r2 = ((pts - pts.mean(0)) ** 2).sum(1)
-    fill = area / (math.pi * (math.sqrt(r2.max()) + 0.5) ** 2)
-    # The hull only needs the pixels on the mask's edge.
-    inner = mask[1:-1, 1:-1] & mask[:-2, 1:-1] & mask[2:, 1:-1] & mask[1:-1, :-2] & mask[1:-1, 2:]
-    edge = mask.copy()
-    edge[1:-1, 1:-1] &= ~inner
-    ey, ex = np.nonzero(edge)
-    edge_pts = np.stack([ex, ey], 1).astype(float) + 0.5
-    corners = np.concatenate([edge_pts + o for o in ([-0.5, -0.5], [0.5, -0.5], [-0.5, 0.5], [0.5, 0.5])])
-    return fill, area / _hull_area(corners), 2 * math.pi * r2.sum() / area**2
+    r = np.hypot(xs - xs.mean(), ys - ys.mean()) / np.sqrt(len(xs))
+    return np.histogram(r, bins=20, range=(0, 2))[0] / len(xs)
 
 
-def test_classes_are_distinguishable_from_rendered_masks():
-    """Rendered at any place, size and rotation, every pair of classes differs in some
-    similarity-invariant measure of its mask (their ranges do not overlap)."""
-    spec = PairSpec(styles=("fill",), aspect=1.0, size=(0.6, 0.9), min_contrast=0.5)
-    ranges = {}
-    for k, name in enumerate(CLASSES):
-        p = sample_images(spec, seed=3, index=np.arange(16), cls=np.full(16, k))
-        img = render(p, 128)
-        cover = ((img - p.bg.view(-1, 3, 1, 1)) / (p.fg - p.bg).view(-1, 3, 1, 1)).mean(1)
-        feats = np.array([_mask_features(m) for m in (cover > 0.5).numpy()])
-        ranges[name] = (feats.min(0), feats.max(0))
-    for i, a in enumerate(CLASSES):
-        for b in CLASSES[i + 1 :]:
-            (lo_a, hi_a), (lo_b, hi_b) = ranges[a], ranges[b]
-            apart = (hi_a < lo_b) | (hi_b < lo_a)
-            assert apart.any(), f"{a} and {b} overlap in every feature: {ranges[a]} vs {ranges[b]}"
-    # The circle is the roundest and the most solid.
-    assert ranges["circle"][0][0] > 0.95 and ranges["circle"][0][1] > 0.95
+def _masks(family, params, seed):
+    """Filled pictures of the identities, each turned, mirrored and placed at random (no stretch)."""
+    spec = PairSpec(styles=("fill",), aspect=1.0, size=(0.8, 0.8), colours=(1, 0, 0), hard_edges=0)
+    p = sample_images(spec, seed, np.arange(len(family)), family=family, shape=params)
+    cover = ((render(p, 128) - p.bg[:, :, None, None]) / (p.fg - p.bg)[:, :, None, None]).mean(1)
+    return (cover > 0.5).numpy()
+
+
+@pytest.mark.parametrize("name", ["named", "irregular", "blob", "composite", "glyph"])
+def test_turned_and_mirrored_pictures_of_one_identity_agree_and_near_misses_do_not(name):
+    """Rotation and reflection leave an identity's shape as it is (the same profile, to the pixels);
+    its near misses are told apart by the same measure, in most cases by far."""
+    family, params = identities(name, n=24)
+    _, near = near_misses(family, params, np.random.default_rng(5).random(24))
+    one, again, other = _masks(family, params, 1), _masks(family, params, 2), _masks(family, near, 3)
+    same = np.array([np.abs(_profile(a) - _profile(b)).sum() for a, b in zip(one, again, strict=True)])
+    apart = np.array([np.abs(_profile(a) - _profile(b)).sum() for a, b in zip(one, other, strict=True)])
+    assert np.median(same) < 0.1
+    assert np.median(apart) > 2 * np.median(same)
+
+
+def test_glyphs_need_no_network(monkeypatch):
+    """The letters come from the font matplotlib ships: nothing is fetched."""
+
+    def no_network(*args, **kwargs):
+        raise OSError("no network in this test")
+
+    monkeypatch.setattr(socket, "socket", no_network)
+    _cached.cache_clear()
+    family = np.full(len(GLYPHS), family_index("glyph"))
+    params = np.zeros((len(GLYPHS), P))
+    params[:, 0] = np.arange(len(GLYPHS))
+    o = outline(family, params)
+    assert (o.count.max(1) >= 3).all()
+    assert identity_names(family[:2], params[:2]) == ["glyph A", "glyph B"]
+
+
+def test_the_named_family_shows_only_the_named_shapes_asked_for():
+    u = np.random.default_rng(0).random((200, 33))
+    family, params = draw_identities(u, families=("named",), named=("circle", "square"))
+    assert set(params[:, 0].astype(int)) == {NAMED.index("circle"), NAMED.index("square")}
+    _, near = near_misses(family, params, u[:, 0], named=("circle", "square"))
+    assert (near[:, 0] != params[:, 0]).all() and set(near[:, 0].astype(int)) <= {0, 1}
+
+
+def test_unknown_family_names_the_valid_ones():
+    with pytest.raises(ValueError, match="valid families: named, polygon"):
+        check_families(["hexagram"])

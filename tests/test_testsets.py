@@ -2,25 +2,34 @@ import numpy as np
 import torch
 
 from shapesim.models import AGFusionModel
-from shapesim.shapes import CLASSES
+from shapesim.shapes import FAMILY_NAMES, NAMED
 from shapesim.testsets import make_test_sets, score
+
+HELD = ("composite", "glyph", "letter", "heart")
+
+
+def _shown(test_set):
+    pa, pb, label, _ = test_set.generator.params(test_set.index)
+    family = np.concatenate([pa.family.numpy(), pb.family.numpy()])
+    shape = np.concatenate([pa.shape.numpy(), pb.shape.numpy()])
+    named = {NAMED[int(i)] for i in shape[family == FAMILY_NAMES.index("named"), 0]}
+    return {FAMILY_NAMES[i] for i in family}, named, label
 
 
 def test_test_sets_are_fixed_and_respect_the_holdout():
-    sets = {s.name: s for s in make_test_sets(32, holdout=("star", "heart"), n=100)}
-    assert list(sets) == ["seed", "shapes", "sketch", "heldout"]
-    again = {s.name: s for s in make_test_sets(32, holdout=("star", "heart"), n=100)}
+    sets = {s.name: s for s in make_test_sets(32, holdout=HELD, n=200)}
+    assert list(sets) == ["seed", "named", "trained", "heldout"]
+    again = {s.name: s for s in make_test_sets(32, holdout=HELD, n=200)}
     for name in sets:
         assert (sets[name].index == again[name].index).all()
-    pa, pb, label, _ = sets["shapes"].generator.params(sets["shapes"].index)
-    seen = {CLASSES[i] for i in np.concatenate([pa.cls.numpy(), pb.cls.numpy()])}
-    assert "star" not in seen and "heart" not in seen
-    pa, pb, label, _ = sets["heldout"].generator.params(sets["heldout"].index)
-    held = np.isin(pa.cls.numpy(), [CLASSES.index("star"), CLASSES.index("heart")]) | np.isin(
-        pb.cls.numpy(), [CLASSES.index("star"), CLASSES.index("heart")]
-    )
-    assert held.all() and label.sum() == 50
-    assert [s.name for s in make_test_sets(32, holdout=(), n=10)] == ["seed", "shapes", "sketch"]
+        assert sets[name].generator.seed == again[name].generator.seed
+    families, named, _ = _shown(sets["trained"])
+    assert families == {"named", "polygon", "irregular", "star-polygon", "blob", "stroke"} and "heart" not in named
+    families, named, label = _shown(sets["heldout"])
+    assert families <= {"composite", "glyph", "letter", "named"} and named <= {"heart"}  # only what training never saw
+    assert label.sum() == 100
+    assert _shown(sets["named"])[0] == {"named"} and _shown(sets["seed"])[1] == {"circle", "square"}
+    assert [s.name for s in make_test_sets(32, holdout=(), n=10)] == ["seed", "named", "trained"]
 
 
 def test_score_counts_every_pair_and_leaves_the_model_as_it_was():

@@ -8,7 +8,7 @@ from shapesim.training import TrainConfig
     [
         ({"steps": 0}, "steps must be positive"),
         ({"preset": "nope"}, "valid presets"),
-        ({"holdout": ("blob",)}, "valid classes"),
+        ({"holdout": ("blobs",)}, "valid families"),
         ({"precision": "fp8"}, "precision must be one of"),
         ({"arch": "transformer9000"}, "unknown architecture"),
         ({"lr": 0}, "lr and clip must be positive"),

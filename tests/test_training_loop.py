@@ -104,7 +104,7 @@ def test_cli_trains_and_evaluates_end_to_end(tmp_path):
     evaluated = run("evaluate", "--weights", str(out), "--pairs", "16", "--json", "--figure", str(tmp_path / "c.png"))
     assert evaluated.returncode == 0, evaluated.stderr
     results = json.loads(evaluated.stdout)
-    assert set(results) == {"seed", "shapes", "sketch", "doodles"}  # no held-out classes, so no held-out set
+    assert set(results) == {"seed", "named", "trained", "doodles", "plain-64", "plain-128"}  # nothing held out
     assert results["seed"]["pairs"] == 16
     assert (tmp_path / "c.png").stat().st_size > 1000
 
@@ -114,3 +114,30 @@ def test_the_trainer_trains_every_design(arch, tmp_path):
     result = train(tiny(tmp_path, arch=arch, steps=2, warmup=1))
     assert result.steps == 2 and 0 <= result.best_f1 <= 1
     assert type(load_model(tmp_path)).arch == arch
+
+
+def test_held_out_shapes_never_reach_training(tmp_path, monkeypatch):
+    """What the trainer draws, inspected: no picture of a held-out family or named shape, in a real run
+    and in the next thousands of pairs of its stream."""
+    from shapesim import data
+    from shapesim.shapes import FAMILY_NAMES, NAMED
+
+    held = ("composite", "glyph", "letter", "heart")
+    seen_families, seen_named = set(), set()
+    original = data.PairGenerator.params
+
+    def record(self, index):
+        a, b, label, hard = original(self, index)
+        for p in (a, b):
+            seen_families.update(FAMILY_NAMES[i] for i in p.family.tolist())
+            named = p.family == FAMILY_NAMES.index("named")
+            seen_named.update(NAMED[int(i)] for i in p.shape[named, 0])
+        return a, b, label, hard
+
+    monkeypatch.setattr(data.PairGenerator, "params", record)
+    config = tiny(tmp_path, preset="open", holdout=held, steps=4, batch_size=16)
+    train(config)
+    stream = data.PairGenerator(config.spec(), config.image_size, seed=config.seed)
+    stream.params(range(5000))  # the next steps' pairs, without drawing them
+    assert seen_families == {"named", "polygon", "irregular", "star-polygon", "blob", "stroke"}
+    assert seen_named == set(NAMED) - {"heart"}

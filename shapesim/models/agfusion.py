@@ -53,6 +53,9 @@ class AGFusionModel(PairModel, tags=["siamese", "shape-similarity", "attention-g
 
     Args:
         embedding_dim: size of the projected embedding (the seed: 128).
+        depth: how many stages of the ResNet-50 the shared extractor keeps: 1 (the seed's cut after
+            layer1: 256 channels at a quarter of the picture's side) or 2 (after layer2: 512 channels
+            at an eighth, each seeing a larger part of the picture).
         gate_channels: inner width of the attention gate.
         logit_scale: initial slope of the classifier on the cosine. A raw
             cosine lives in [-1, 1]; a logit needs a range of about ±10 to
@@ -71,10 +74,12 @@ class AGFusionModel(PairModel, tags=["siamese", "shape-similarity", "attention-g
     heatmap = "the attention gate: where each picture's gate looked"
     has_embeddings = has_maps = cosine_classifier = pretrainable = True
 
-    def __init__(self, *, embedding_dim: int = 128, gate_channels: int = 64, logit_scale: float = 10.0) -> None:
+    def __init__(
+        self, *, embedding_dim: int = 128, gate_channels: int = 64, logit_scale: float = 10.0, depth: int = 1
+    ) -> None:
         super().__init__()
-        self.backbone = resnet_stem()
-        channels = 256
+        self.backbone = resnet_stem(depth=depth)
+        channels = 128 * 2**depth
         self.gate = AttentionGate(channels, gate_channels)
         self.projection = nn.Sequential(
             nn.Linear(channels, channels), nn.ReLU(inplace=True), nn.Linear(channels, embedding_dim)
@@ -85,7 +90,8 @@ class AGFusionModel(PairModel, tags=["siamese", "shape-similarity", "attention-g
             self.classifier.bias.fill_(-0.5 * logit_scale)
 
     def features(self, x: Tensor) -> Tensor:
-        """Backbone features of pictures ``(B, 3, H, W)`` → ``(B, 256, H/4, W/4)``."""
+        """Backbone features of pictures ``(B, 3, H, W)`` → ``(B, 256, H/4, W/4)`` (depth 1) or
+        ``(B, 512, H/8, W/8)`` (depth 2)."""
         return self.backbone(canonicalise(x).expand(-1, 3, -1, -1))
 
     @property

@@ -50,31 +50,32 @@ class FusionOutput:
     # None where a design has no such thing (see each design's has_embeddings and has_maps)
 
 
-_LUMA = (0.299, 0.587, 0.114)
-
-
 def canonicalise(x: Tensor) -> Tensor:
     """Pictures ``(B, 3, H, W)`` in [0, 1] → ``(B, 1, H, W)`` where the background is 0 and ink is ~1.
 
     The shape, not its colours, decides the answer, so colour and polarity are
-    taken out before the network sees a pixel: luma only; the background level
-    is the median of the picture's border; the sign is flipped so the shape is
-    positive whether it is darker or lighter than its background; and the
-    contrast is scaled so the strongest ink is 1. A blank picture stays all 0.
+    taken out before the network sees a pixel: the background colour is the
+    median of the picture's border, channel by channel; each pixel's ink is its
+    RGB distance from it, so a shape that differs from its ground only in hue (red
+    on purple) is as visible as one that differs in brightness, darker or lighter;
+    and the contrast is scaled so that the strongest ink is 1. The distance grows
+    linearly with how much of a pixel a shape covers, so anti-aliased edges keep
+    their shape. A blank picture stays all 0.
     """
-    g = torch.einsum("bchw,c->bhw", x, x.new_tensor(_LUMA)).unsqueeze(1)
-    border = torch.cat([g[:, 0, 0, :], g[:, 0, -1, :], g[:, 0, :, 0], g[:, 0, :, -1]], dim=1)
-    g = g - border.median(dim=1).values.view(-1, 1, 1, 1)
-    sign = torch.where(g.sum(dim=(1, 2, 3)) < 0, -1.0, 1.0).to(g.dtype)
-    g = g * sign.view(-1, 1, 1, 1)
-    scale = g.amax(dim=(1, 2, 3)).clamp(min=0.05)  # a blank picture is not blown up to noise
-    return g / scale.view(-1, 1, 1, 1)
+    border = torch.cat([x[:, :, 0, :], x[:, :, -1, :], x[:, :, :, 0], x[:, :, :, -1]], dim=2)
+    background = border.median(dim=2).values[:, :, None, None]
+    ink = (x - background).square().sum(dim=1, keepdim=True).sqrt()
+    scale = ink.amax(dim=(1, 2, 3)).clamp(min=0.05)  # a blank picture is not blown up to noise
+    return ink / scale.view(-1, 1, 1, 1)
 
 
-def resnet_stem(in_channels: int = 3) -> nn.Sequential:
-    """torchvision's ResNet-50 (no pretrained weights) cut after conv1, bn1, relu, maxpool, layer1:
-    a 64×64 picture becomes a 256×16×16 feature map. Every design with a ResNet stem builds it here."""
-    stem = nn.Sequential(*list(torchvision.models.resnet50(weights=None).children())[:5])
+def resnet_stem(in_channels: int = 3, depth: int = 1) -> nn.Sequential:
+    """torchvision's ResNet-50 (no pretrained weights) cut after conv1, bn1, relu, maxpool and its first
+    ``depth`` stages: with one (the seed's cut, layer1) a 64×64 picture becomes a 256×16×16 feature map,
+    with two (layer2) 512×8×8. Every design with a ResNet stem builds it here."""
+    if depth not in (1, 2, 3):
+        raise ValueError(f"depth must be 1, 2 or 3 stages of the ResNet, got {depth}")
+    stem = nn.Sequential(*list(torchvision.models.resnet50(weights=None).children())[: 4 + depth])
     if in_channels != 3:
         stem[0] = nn.Conv2d(in_channels, 64, kernel_size=7, stride=2, padding=3, bias=False)
     return stem

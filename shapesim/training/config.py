@@ -19,8 +19,8 @@ class TrainConfig:
     """Everything that decides a training run (saved next to its checkpoint)."""
 
     arch: str = "agfusion"  # the design: agfusion, crossattn, concat or regionmatch (shapesim.models)
-    preset: str = "mixed"  # generator preset to train on
-    holdout: tuple[str, ...] = ("crescent", "arrow")  # classes never shown in training
+    preset: str = "open"  # generator preset to train on
+    holdout: tuple[str, ...] = ("composite", "glyph", "letter")  # families (or named shapes) never shown in training
     image_size: int = 64
     steps: int = 3000
     batch_size: int = 64  # pairs per step
@@ -28,13 +28,14 @@ class TrainConfig:
     weight_decay: float = 0.05  # not applied to norms and biases
     clip: float = 1.0  # gradient norm clipping
     warmup: int = 100  # linear warm-up steps, then cosine decay to zero
-    hard_negatives: float = 0.25  # share of negatives that differ only in class
+    hard_negatives: float = 0.25  # share of negatives that are near misses (a heptagon for a hexagon), same look
     hard_positives: float = 0.25  # share of positives that differ in everything else
     batch_pairs: float = 1.0  # weight of the loss on every pair of pictures in a batch (agfusion; 0 = off)
     pretrain: str = "none"  # agfusion: none | contrastive | jigsaw, run for pretrain_steps before training
     pretrain_steps: int = 0  # steps of pre-training of the feature extractor (batches of batch_size pairs)
     freeze_backbone: bool = False  # agfusion: train only gate, projection and classifier on a fixed extractor
     embedding_dim: int = 128
+    depth: int = 1  # agfusion: stages of the ResNet-50 in the extractor (1: the seed's cut after layer1; 2: layer2)
     seed: int = 0
     device: str = "auto"  # auto = cuda, then mps, then cpu
     precision: str = "auto"  # auto | fp32 | bf16 | fp16
@@ -72,12 +73,14 @@ class TrainConfig:
         return model_class(self.arch)
 
     def spec(self) -> PairSpec:
-        """The training data: the preset without the held-out classes, with this run's hard-pair shares."""
+        """The training data: the preset without the held-out shapes, with this run's hard-pair shares."""
         base = preset(self.preset, holdout=self.holdout)
         return replace(base, hard_negatives=self.hard_negatives, hard_positives=self.hard_positives)
 
     def model_kwargs(self) -> dict:
-        return {"embedding_dim": self.embedding_dim} if "embedding_dim" in self.design.settings() else {}
+        """The settings of this config that the design takes (embedding_dim, depth)."""
+        mine = {"embedding_dim": self.embedding_dim, "depth": self.depth}
+        return {k: v for k, v in mine.items() if k in self.design.settings()}
 
     def build_model(self) -> PairModel:
         return self.design(**self.model_kwargs())

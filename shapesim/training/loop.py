@@ -115,8 +115,7 @@ class Trainer:
             fused = self.model(a, b)
         loss = F.binary_cross_entropy_with_logits(fused.logit.float(), batch.label)
         if c.batch_pairs > 0 and self.core.cosine_classifier:
-            classes = torch.cat([batch.params_a.cls, batch.params_b.cls]).to(self.device)
-            loss = loss + c.batch_pairs * all_pairs_loss(self.core, fused, classes)
+            loss = loss + c.batch_pairs * all_pairs_loss(self.core, fused, batch.identities().to(self.device))
         self.optimizer.zero_grad(set_to_none=True)
         self.scaler.scale(loss).backward()
         self.scaler.unscale_(self.optimizer)

@@ -32,8 +32,8 @@ def pretrain_extractor(model: PairModel, config: TrainConfig, device: torch.devi
     """Train the feature extractor alone, before the classifier, on a task of its own.
 
     ``contrastive``: the embeddings of a batch's pictures with a supervised
-    contrastive loss (backbone, gate and projection learn; the classifier does
-    not). ``jigsaw``: self-supervised, no labels: each picture's 2×2 tiles are
+    contrastive loss, pictures of one identity pulled together (backbone, gate
+    and projection learn; the classifier does not). ``jigsaw``: self-supervised, no labels: each picture's 2×2 tiles are
     shuffled into one of 24 orders and a linear head on the pooled backbone
     features must say which (the head is thrown away afterwards).
     """
@@ -52,8 +52,7 @@ def pretrain_extractor(model: PairModel, config: TrainConfig, device: torch.devi
         batch = gen(step * config.batch_size, config.batch_size)
         x = torch.cat([batch.a, batch.b]).contiguous(memory_format=memory_format)
         if config.pretrain == "contrastive":
-            classes = torch.cat([batch.params_a.cls, batch.params_b.cls]).to(device)
-            loss = contrastive_loss(model.embed(x), classes)
+            loss = contrastive_loss(model.embed(x), batch.identities().to(device))
         else:
             order = torch.randint(len(_PERMUTATIONS), (len(x),), generator=shuffle).to(device)
             features = model.features(jigsaw(x, order).contiguous(memory_format=memory_format))
