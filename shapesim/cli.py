@@ -1,7 +1,6 @@
-"""The command line: python -m shapesim COMMAND (--help on each).
+"""The command line: python -m shapesim COMMAND (--help on each)."""
 
-Each command imports what it needs when it runs, so that --help answers at once.
-"""
+# Each command imports what it needs when it runs, so that --help answers at once.
 
 from __future__ import annotations
 
@@ -31,7 +30,8 @@ def _sample(args: argparse.Namespace) -> None:
 def _add_dataclass_options(p: argparse.ArgumentParser, cls) -> None:
     """One ``--option`` per field of a config dataclass, with its default and comment as help."""
     hints = typing.get_type_hints(cls)
-    comments = dict(re.findall(r"^\s+(\w+):[^#\n]*#\s*(.+)$", inspect.getsource(cls), re.M))
+    source = inspect.getsource(cls).replace("`", "")  # plain text for a terminal
+    comments = dict(re.findall(r"^\s+(\w+):[^#\n]*#\s*(.+)$", source, re.M))
     for f in dataclasses.fields(cls):
         flag = "--" + f.name.replace("_", "-")
         kind = hints[f.name]
@@ -168,7 +168,11 @@ def build_parser() -> argparse.ArgumentParser:
     from .data import PRESETS
     from .shapes import FAMILY_NAMES, NAMED
 
-    parser = argparse.ArgumentParser(prog="python -m shapesim", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="python -m shapesim",
+        description="Do two pictures show the same shape? Compare pictures, train and evaluate models, "
+        "make the embedding map, publish weights and the app. --help on each command for its options.",
+    )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = commands.add_parser("sample", help="draw a labelled grid of generated pairs")

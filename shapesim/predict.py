@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from PIL import Image
+from PIL import Image, ImageDraw
 
 from .atlas import Atlas
 from .hub import WeightsSource, bundled, resolve
@@ -84,8 +84,8 @@ class Comparison:
     def _overlay(self, i: int, heatmap: np.ndarray | None) -> np.ndarray:
         if not self.sides:
             raise ValueError("this comparison was made without its pictures")
-        picture = self.sides[i].picture
-        return np.array(picture) if heatmap is None else overlay(picture, heatmap)
+        side = self.sides[i]
+        return np.array(side.picture) if heatmap is None else overlay(side.picture, heatmap, side.framing)
 
 
 def _heatmap(attention: torch.Tensor, framing: Framing) -> np.ndarray:
@@ -150,24 +150,47 @@ def _viridis_table(levels: int = 256) -> np.ndarray:
 _VIRIDIS_PALETTE = (_viridis_table() * 255).round().astype(np.uint8).tobytes()  # for PIL's "P" mode
 
 
-def overlay(image: object, heatmap: np.ndarray, alpha: float = 0.55) -> np.ndarray:
+def overlay(image: object, heatmap: np.ndarray, framing: Framing | None = None, alpha: float = 0.55) -> np.ndarray:
     """The picture with ``heatmap`` blended over it: ``(H, W, 3)`` uint8 RGB.
 
     The colours run from dark blue (the gate ignored this) through green to
     yellow (the gate looked here), matplotlib's *viridis*, scaled to the map's
     own range so that a weak but focused gate still shows. The picture goes
-    grey underneath, so that the colours belong to the heatmap.
+    grey underneath, so that the colours belong to the heatmap. With the
+    ``framing`` the model saw the picture in, only that square is coloured (its
+    edge drawn thin); outside it the picture stays as it is.
     """
     picture = _decoded(image)
     heat = np.asarray(heatmap, dtype=np.float32)
     if heat.shape != (picture.height, picture.width):
         raise ValueError(f"the heatmap {heat.shape} is not the size of the picture {(picture.height, picture.width)}")
-    lo, hi = float(heat.min()), float(heat.max())
+    inside = None
+    if framing is not None:
+        box = _square_box(framing)
+        inside = np.zeros(heat.shape, bool)
+        inside[box[1] : box[3], box[0] : box[2]] = True
+        if inside.all():
+            inside = None
+    values = heat if inside is None else heat[inside]
+    lo, hi = float(values.min()), float(values.max())
     scale = 255 / (hi - lo) if hi - lo > 1e-6 else 0.0
-    coloured = Image.fromarray(((heat - lo) * scale + 0.5).astype(np.uint8))
+    coloured = Image.fromarray(((heat - lo) * scale + 0.5).clip(0, 255).astype(np.uint8))
     coloured.putpalette(_VIRIDIS_PALETTE)  # each level its colour, in PIL's C loops
     grey = picture.convert("L").convert("RGB")
-    return np.array(Image.blend(grey, coloured.convert("RGB"), alpha))  # a copy the caller may change
+    blended = Image.blend(grey, coloured.convert("RGB"), alpha)
+    if inside is None:
+        return np.array(blended)  # a copy the caller may change
+    out = Image.composite(blended, picture, Image.fromarray(inside.astype(np.uint8) * 255))
+    ImageDraw.Draw(out).rectangle([box[0], box[1], box[2] - 1, box[3] - 1], outline=(255, 255, 255), width=1)
+    return np.array(out)
+
+
+def _square_box(framing: Framing) -> tuple[int, int, int, int]:
+    """The part of the picture the model's square covers: (left, top, right, bottom), pixels."""
+    left, top = max(0, round(framing.left)), max(0, round(framing.top))
+    right = min(framing.width, round(framing.left + framing.side))
+    bottom = min(framing.height, round(framing.top + framing.side))
+    return left, top, right, bottom
 
 
 def _decoded(image: object) -> Image.Image:

@@ -93,6 +93,40 @@ def test_bad_input_is_a_friendly_error(predictor, atlas, a, b, message):
         )
 
 
+def test_shown_puts_a_mistake_in_the_verdicts_place_and_clears_the_rest(predictor, atlas, caplog):
+    verdict, message, similarity, ha, hb, placed = app.shown(predictor, atlas, None, editor(drawing("square")))
+    assert verdict["visible"] is False and message["visible"] is True and "Picture A is empty" in message["value"]
+    assert (similarity, ha, hb, placed) == ("", None, None, [])
+    assert "Traceback" not in caplog.text  # a user's mistake is one line in the log
+    verdict, message, *_ = app.shown(predictor, atlas, editor(drawing("circle")), editor(drawing("square")))
+    assert verdict["visible"] is True and set(verdict["value"]) == {"same shape", "different shapes"}
+    assert message["visible"] is False
+
+
+def test_an_upload_is_read_by_shapesims_reader(tmp_path):
+    Image.new("RGB", (400, 300), "navy").save(tmp_path / "wide.png")
+    value, problem = app.uploaded(str(tmp_path / "wide.png"), "A")
+    assert problem is None and value["composite"].shape == (300, 400, 3)  # at its own size, no letterbox
+    (tmp_path / "notes.png").write_text("eggs, milk")
+    value, problem = app.uploaded(str(tmp_path / "notes.png"), "B")
+    assert value is None and problem.startswith("Picture B cannot be used") and "not a picture" in problem
+
+
+def test_a_blank_sheet_is_where_drawing_starts():
+    value = app.editor_value()
+    assert value["background"].shape == (app.CANVAS, app.CANVAS, 3) and (value["background"] == 255).all()
+    assert app.cleared()[0]["background"] is value["background"]
+
+
+def test_find_similar_gives_the_nearest_reference_pictures(predictor, atlas):
+    found = app.similar(predictor, atlas, editor(drawing("circle")), k=5)
+    assert len(found) == 5 and found[0][0].shape == (32, 32, 3)
+    sims = [float(caption.rsplit("·", 1)[1]) for _, caption in found]
+    assert sims == sorted(sims, reverse=True)
+    assert app.similar(predictor, None, editor(drawing("circle"))) == []
+    assert app.similar(predictor, atlas, editor(np.full((280, 280, 3), 255, np.uint8))) == []  # nothing drawn
+
+
 def test_random_pair_fills_both_editors_and_counts_on():
     a, b, note, counter = app.random_pair("shapes", 3)
     assert a["composite"].shape == (app.CANVAS, app.CANVAS, 3) and a["composite"].dtype == np.uint8
@@ -124,9 +158,9 @@ def test_compare_with_a_design_without_maps_or_similarity(predictor, variants, a
 
 def test_examples_exist_and_come_in_pairs():
     ex = app.examples()
-    assert len(ex) >= 5
+    assert len(ex) >= 8
     for a, b in ex:
-        assert Image.open(a["background"]).size == Image.open(b["background"]).size
+        assert Image.open(a).size == Image.open(b).size
 
 
 # ----------------------------------------------------------------------------- through a running server
@@ -195,3 +229,8 @@ def test_client_switches_the_model_for_its_session_only(client, tmp_path):
     assert "region matching" in similarity
     _, similarity, _, _ = client.predict(a, b, api_name="/compare")  # another session: still the first model
     assert "attention gate" in similarity
+
+
+def test_client_finds_pictures_like_picture_a(client, tmp_path):
+    found = client.predict(_upload(tmp_path, "a.png", drawing("circle")), api_name="/similar")
+    assert len(found) == 24 and all("·" in item["caption"] for item in found)

@@ -1,8 +1,9 @@
-"""The app in a real browser: draw with the mouse, upload files, read the verdict.
+"""The app in a real browser, as people use it: draw at once, answers as you draw, ordinary uploads of any
+size and colour, a bad file, the map that shows you.
 
-Needs Debian's chromium and the playwright package. Without them the test is
+Needs Debian's chromium and the playwright package. Without them the tests are
 skipped, unless SHAPESIM_REQUIRE_BROWSER=1 (CI sets it) turns that into a failure.
-Set SHAPESIM_SCREENSHOT=path to keep a screenshot of the app in use.
+Set SHAPESIM_SCREENSHOTS=folder to keep a screenshot of each tab (compare.png, map.png, model.png).
 """
 
 import math
@@ -13,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from conftest import serve
+from PIL import Image, ImageDraw
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 FLAGS = [
@@ -25,6 +27,7 @@ FLAGS = [
     "--no-first-run",
     "--disable-dev-shm-usage",
 ]
+SHOTS = os.environ.get("SHAPESIM_SCREENSHOTS")
 
 
 def _need_browser():
@@ -47,13 +50,13 @@ def url():
     _need_browser()
     import app
 
-    demo = app.build()  # the bundled model: the screenshot shows real answers
+    demo = app.build()  # the bundled model: real answers
     yield serve(demo)
     demo.close()
 
 
 @pytest.fixture(scope="module")
-def page(url):
+def browser(url):
     from playwright.sync_api import sync_playwright
 
     home = tempfile.mkdtemp(prefix="shapesim-browser-")
@@ -61,18 +64,26 @@ def page(url):
     os.environ["HOME"] = home
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
-        page = browser.new_page(viewport={"width": 1280, "height": 1500})
-        page.set_default_timeout(60_000)
-        page.goto(url, wait_until="load")
-        page.locator("#canvas_a canvas").first.wait_for(state="visible")
-        yield page
+        yield browser
         browser.close()
     if old_home is not None:
         os.environ["HOME"] = old_home
 
 
+@pytest.fixture
+def page(browser, url):
+    """A fresh page: as a visitor opens the app."""
+    page = browser.new_page(viewport={"width": 1400, "height": 1300})
+    page.set_default_timeout(60_000)
+    page.goto(url, wait_until="load")
+    page.locator("#canvas_a canvas").first.wait_for(state="visible")
+    page.wait_for_timeout(1000)  # the editors load their blank sheet
+    yield page
+    page.close()
+
+
 def _draw(page, elem_id, points):
-    page.locator(f'#{elem_id} button[aria-label="Brush"]').first.click()
+    """A stroke with the mouse, as a person draws: no tool chosen first."""
     box = page.locator(f"#{elem_id} canvas").first.bounding_box()
     cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
     page.mouse.move(cx + points[0][0], cy + points[0][1])
@@ -82,69 +93,111 @@ def _draw(page, elem_id, points):
     page.mouse.up()
 
 
-_CHANGED_OR_ERROR = """(old) => {
+def _upload(page, button: str, path) -> None:
+    with page.expect_file_chooser() as chooser:
+        page.locator(f"#{button}").click()
+    chooser.value.set_files(str(path))
+
+
+_TOP = """(old) => {
     const e = document.querySelector('#verdict');
-    const changed = e && e.innerText !== old && /shape/.test(e.innerText);
-    return changed || document.querySelector('.toast-body') !== null;
+    return e && e.offsetParent !== null && e.innerText !== old && /shape/.test(e.innerText);
 }"""
 
 
-def _top(text: str) -> str:
-    """The winning label in the verdict's text (its first line naming an answer)."""
+def _answer(page, old: str = "") -> str:
+    """The winning label once the verdict shows a new answer (no toast may appear meanwhile)."""
+    page.wait_for_function(_TOP, arg=old, timeout=60_000)
+    assert not page.locator(".toast-body").count(), page.locator(".toast-body").first.inner_text()
+    text = page.locator("#verdict").inner_text()
     return next(line.strip() for line in text.splitlines() if line.strip() in ("same shape", "different shapes"))
 
 
-def _verdict(page, old: str) -> str:
-    """The verdict's text once it changes; an error toast fails the test with its message."""
-    page.wait_for_function(_CHANGED_OR_ERROR, arg=old, timeout=60_000)
-    toast = page.locator(".toast-body")
-    if toast.count():
-        pytest.fail(f"the app showed an error: {toast.first.inner_text()}")
-    return page.locator("#verdict").inner_text()
+CIRCLE = [
+    (65 * (1 + 0.05 * math.sin(3 * t)) * math.cos(t), 58 * math.sin(t)) for t in (i * math.tau / 40 for i in range(43))
+]
+SQUARE = [(-60, -55), (62, -58), (58, 60), (-62, 57), (-60, -50)]
 
 
-def test_draw_a_circle_and_a_square_and_compare(page):
-    wobble = lambda t: 1 + 0.05 * math.sin(3 * t)
-    circle = [
-        (70 * wobble(t) * math.cos(t), 60 * wobble(t) * math.sin(t)) for t in [i * 2 * math.pi / 40 for i in range(43)]
-    ]
-    square = [(-60, -55), (62, -58), (58, 60), (-62, 57), (-60, -50)]
-    _draw(page, "canvas_a", circle)
-    _draw(page, "canvas_b", square)
+def test_the_first_drag_draws_and_the_answer_comes_by_itself(page):
+    """No tool to choose and no button to press: draw a circle, then a square, and the verdict appears."""
+    _draw(page, "canvas_a", CIRCLE)
+    _draw(page, "canvas_b", SQUARE)
+    assert _answer(page) == "different shapes"
+    cosine = page.locator("#similarity")
+    changed = "(old) => document.querySelector('#similarity').innerText !== old"
+    before = cosine.inner_text()
+    _draw(page, "canvas_b", [(-70, 0), (70, 0)])  # another stroke: a new answer, unasked
+    page.wait_for_function(changed, arg=before, timeout=30_000)
+    page.locator("#live input").uncheck()  # the switch turns the answers off ...
+    page.wait_for_timeout(1000)
+    before = cosine.inner_text()
+    _draw(page, "canvas_b", [(0, -70), (0, 70)])
+    page.wait_for_timeout(2000)
+    assert cosine.inner_text() == before
+    page.locator("#compare").click()  # ... and Compare still answers
+    page.wait_for_function(changed, arg=before, timeout=30_000)
+    if SHOTS:
+        page.locator("#live input").check()
+        page.wait_for_timeout(2000)  # heatmaps fade in
+        page.screenshot(path=str(Path(SHOTS) / "compare.png"))
+
+
+def _coloured(path, kind: str, size, fg, bg) -> Path:
+    img = Image.new("RGB", size, bg)
+    w, h = size
+    box = (w / 2 - 55, h / 2 - 55, w / 2 + 55, h / 2 + 55)
+    (ImageDraw.Draw(img).ellipse if kind == "circle" else ImageDraw.Draw(img).rectangle)(box, fill=fg)
+    img.save(path)
+    return path
+
+
+def test_ordinary_uploads_of_any_size_and_colour_are_answered_as_the_files_are(page, tmp_path):
+    """A 400×300 red circle on blue, a 300×400 green circle or square on yellow: no letterbox band of the
+    canvas becomes part of a picture."""
+    red_circle = _coloured(tmp_path / "a.png", "circle", (400, 300), (220, 30, 30), (30, 60, 200))
+    green_circle = _coloured(tmp_path / "b.png", "circle", (300, 400), (30, 160, 30), (240, 220, 40))
+    green_square = _coloured(tmp_path / "c.png", "square", (300, 400), (30, 160, 30), (240, 220, 40))
+    _upload(page, "upload_a", red_circle)
+    _upload(page, "upload_b", green_circle)
+    assert _answer(page) == "same shape"
     old = page.locator("#verdict").inner_text()
-    page.locator("#compare").click()
-    text = _verdict(page, old)
-    assert _top(text) == "different shapes", text
-    shot = os.environ.get("SHAPESIM_SCREENSHOT")
-    if shot:
-        page.wait_for_timeout(2000)  # let the heatmaps fade in
-        page.screenshot(path=shot, full_page=False)
+    _upload(page, "upload_b", green_square)
+    assert _answer(page, old) == "different shapes"
 
 
-def test_upload_two_files_and_compare(page, tmp_path):
-    from PIL import Image, ImageDraw
+def test_a_file_that_is_not_a_picture_says_so_in_the_verdicts_place(page, tmp_path):
+    (tmp_path / "notes.png").write_text("shopping list: eggs, milk")
+    _draw(page, "canvas_a", CIRCLE)
+    _upload(page, "upload_b", tmp_path / "notes.png")
+    message = page.locator("#message")
+    message.wait_for(state="visible")
+    assert "Picture B cannot be used" in message.inner_text() and "not a picture" in message.inner_text()
+    assert not page.locator("#verdict").is_visible()  # the message stands in the verdict's place, alone
+    assert not page.locator(".toast-body").count()
 
-    for name, shift in (("a.png", 0), ("b.png", 40)):
-        img = Image.new("RGB", (400, 400), "white")
-        ImageDraw.Draw(img).ellipse((60 + shift, 80, 300 + shift, 320 - shift), outline="black", width=10)
-        img.save(tmp_path / name)
-    page.locator("#clear").click()
-    for elem_id in ("canvas_a", "canvas_b"):  # wait for the Clear to land, or it may wipe an upload
-        page.locator(f"#{elem_id}").get_by_text("Upload an image").wait_for()
-    page.locator("#canvas_a input[type=file]").first.set_input_files(str(tmp_path / "a.png"))
-    page.locator("#canvas_b input[type=file]").first.set_input_files(str(tmp_path / "b.png"))
-    text = ""
-    for _ in range(5):  # an upload takes a moment to reach the server; until then "Picture A is empty"
+
+def test_the_map_shows_your_pictures_and_what_you_pick(page):
+    _draw(page, "canvas_a", CIRCLE)
+    _draw(page, "canvas_b", SQUARE)
+    _answer(page)
+    page.get_by_role("tab", name="Map").click()
+    stars = page.locator("#atlas .mark")
+    stars.first.wait_for()
+    assert stars.count() == 2 and "your picture A" in page.locator("#atlas svg").inner_html()
+    assert "your picture B" in page.locator("#atlas .atlas-legend").inner_text()
+    dot = page.locator("#atlas circle").first
+    assert "·" in dot.locator("title").inner_text()  # a tooltip names what the dot shows, not coordinates
+    box = page.locator("#atlas svg").bounding_box()  # drag a rectangle over the middle of the map
+    page.mouse.move(box["x"] + box["width"] * 0.3, box["y"] + box["height"] * 0.3)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] * 0.7, box["y"] + box["height"] * 0.7, steps=5)
+    page.mouse.up()
+    page.locator("#picked img").first.wait_for()
+    page.locator("#find_similar").click()
+    page.locator("#similar img").first.wait_for()
+    if SHOTS:
+        page.screenshot(path=str(Path(SHOTS) / "map.png"), full_page=True)
+        page.get_by_role("tab", name="Model").click()
         page.wait_for_timeout(1500)
-        old = page.locator("#verdict").inner_text()
-        page.locator("#compare").click()
-        page.wait_for_function(_CHANGED_OR_ERROR, arg=old, timeout=60_000)
-        toast = page.locator(".toast-body")
-        if not toast.count():
-            text = page.locator("#verdict").inner_text()
-            break
-        assert "is empty" in toast.first.inner_text(), toast.first.inner_text()
-        page.locator(".toast-close").first.click()
-        toast.first.wait_for(state="detached")
-    page.screenshot(path=str(tmp_path / "upload.png"))
-    assert _top(text) == "same shape", f"{text!r}; see {tmp_path / 'upload.png'}"
+        page.screenshot(path=str(Path(SHOTS) / "model.png"))
