@@ -7,7 +7,10 @@ measures the seconds until the first successful compare through
 gradio_client, then the median and p95 round trip of --calls compares of two
 280×280 drawings one after the other; then --clients clients at once, each
 sending --per-client compares of its own pairs: errors, p50 / p95 latency and
-compares per second.
+compares per second. With Debian's chromium and playwright, also what a person
+sees: in a real browser, the time from the end of a stroke on the canvas to the
+verdict updated by itself (--strokes strokes; the page observes the verdict's
+panel change).
 """
 
 from __future__ import annotations
@@ -101,12 +104,64 @@ def load_pairs(folder: Path, count: int, size: int = 160) -> list[tuple[Path, Pa
     return pairs
 
 
+CHROMIUM = "/usr/bin/chromium"
+FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+         "--disable-sync", "--disable-quic", "--no-first-run", "--disable-dev-shm-usage"]  # fmt: skip
+_WATCH = """() => { window.__answered = []; new MutationObserver(() => window.__answered.push(performance.now()))
+    .observe(document.querySelector('#similarity'), {subtree: true, childList: true, characterData: true}); }"""
+
+
+def stroke_to_answer(url: str, strokes: int) -> list[float] | None:
+    """Seconds from the end of each stroke to the verdict updated by itself, as the browser sees it; None
+    without a browser."""
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        return None
+    if not Path(CHROMIUM).exists():
+        return None
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1300})
+        page.goto(url, wait_until="load")
+        page.locator("#canvas_a canvas").first.wait_for(state="visible")
+        page.wait_for_timeout(1500)
+
+        def stroke(elem: str, points) -> float:
+            box = page.locator(f"#{elem} canvas").first.bounding_box()
+            cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+            page.mouse.move(cx + points[0][0], cy + points[0][1])
+            page.mouse.down()
+            for x, y in points[1:]:
+                page.mouse.move(cx + x, cy + y, steps=2)
+            page.mouse.up()
+            return page.evaluate("performance.now()")
+
+        circle = [(60 * np.cos(t), 55 * np.sin(t)) for t in np.linspace(0, 2 * np.pi, 40)]
+        stroke("canvas_a", circle)
+        stroke("canvas_b", [(-60, -55), (60, -55), (60, 55), (-60, 55), (-60, -55)])
+        page.wait_for_function("() => /shape/.test(document.querySelector('#verdict').innerText)", timeout=60_000)
+        page.wait_for_timeout(1000)
+        page.evaluate(_WATCH)
+        seconds = []
+        for k in range(strokes):
+            y = -50 + 100 * k / max(strokes - 1, 1)
+            count = page.evaluate("window.__answered.length")
+            ended = stroke("canvas_b", [(-40, y), (40, y + 5)])
+            page.wait_for_function(f"() => window.__answered.length > {count}", timeout=60_000)
+            page.wait_for_timeout(300)  # the panel settles (several mutations an answer)
+            seconds.append((page.evaluate(f"window.__answered[{count}]") - ended) / 1000)
+        browser.close()
+    return seconds
+
+
 def main() -> None:
     p = parser(__doc__)
     p.add_argument("--calls", type=int, default=30)
     p.add_argument("--timeout", type=float, default=120)
     p.add_argument("--clients", type=int, default=20, help="clients at once in the load test")
     p.add_argument("--per-client", type=int, default=10, help="compares each client sends")
+    p.add_argument("--strokes", type=int, default=15, help="strokes timed in a browser, end to updated verdict")
     args = p.parse_args()
     setup(args)
     from gradio_client import Client
@@ -148,6 +203,7 @@ def main() -> None:
         # httpx takes a ready SSLContext as `verify`: made once, certificates still checked.
         shared = Client(f"http://127.0.0.1:{port}/", verbose=False, ssl_verify=ssl.create_default_context())
         trips, trips_shared = round_trips(client, tmp, args.calls), round_trips(shared, tmp, args.calls)
+        live = stroke_to_answer(f"http://127.0.0.1:{port}/", args.strokes)
         pairs = load_pairs(tmp, args.clients * args.per_client)
         jobs = [pairs[c * args.per_client : (c + 1) * args.per_client] for c in range(args.clients)]
         t = time.perf_counter()
@@ -165,6 +221,11 @@ def main() -> None:
         "round_trip_shared_tls_p50_ms": round(float(r50), 1),
         "round_trip_shared_tls_p95_ms": round(float(r95), 1),
     }
+    if live:
+        l50, l95 = np.percentile(np.array(live) * 1000, [50, 95])
+        figures.update(
+            {"stroke_to_answer_p50_ms": round(float(l50), 1), "stroke_to_answer_p95_ms": round(float(l95), 1)}
+        )
     failed = sum(not isinstance(a, tuple) for row in answers for a in row)
     load_ms = np.array(seconds) * 1000
     figures.update(
@@ -187,6 +248,10 @@ def main() -> None:
             "the same with one TLS context made up front: "
             "`Client(url, ssl_verify=ssl.create_default_context())` (certificates still checked)",
             f"{r50:.0f} ms / {r95:.0f} ms",
+        ],
+        [
+            f"in Chromium: end of a stroke to the verdict updated by itself, p50 / p95 ({args.strokes} strokes)",
+            f"{l50:.0f} ms / {l95:.0f} ms" if live else "(no browser here)",
         ],
         [
             f"{args.clients} clients at once, {args.per_client} compares each: failed, p50 / p95, throughput",

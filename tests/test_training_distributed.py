@@ -46,7 +46,7 @@ def _worker(rank: int, world: int, port: int, out: str, report: str, overrides: 
     stop_at = overrides.pop("stop_at", None)
     config = TrainConfig(**{**config.__dict__, **overrides})
 
-    def interrupt(step):
+    def interrupt(step, model):
         if step == stop_at:
             raise KeyboardInterrupt
 

@@ -46,7 +46,8 @@ def test_resume_continues_exactly_where_a_run_stopped(tmp_path):
     straight = tmp_path / "straight"
     train(tiny(straight))
 
-    def stop_at_5(step):
+    def stop_at_5(step, model):
+        assert isinstance(model, AGFusionModel) and model.training  # the model being trained, as it is now
         if step == 5:
             raise KeyboardInterrupt
 

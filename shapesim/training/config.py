@@ -22,7 +22,7 @@ class TrainConfig:
     preset: str = "open"  # generator preset to train on
     holdout: tuple[str, ...] = ("composite", "glyph", "letter")  # families (or named shapes) never shown in training
     image_size: int = 64
-    steps: int = 3000
+    steps: int = 20000
     batch_size: int = 64  # pairs per step
     lr: float = 2e-3  # peak learning rate (AdamW)
     weight_decay: float = 0.05  # not applied to norms and biases
@@ -40,7 +40,7 @@ class TrainConfig:
     device: str = "auto"  # auto = cuda, then mps, then cpu
     precision: str = "auto"  # auto | fp32 | bf16 | fp16
     channels_last: bool = True
-    eval_every: int = 250  # steps between validations (and checkpoints)
+    eval_every: int = 1000  # steps between validations (and checkpoints)
     eval_pairs: int = 512  # fixed validation pairs
     target_f1: float = 0.0  # stop once validation F1 reaches this (0: run all steps)
     out: str = "runs/latest"

@@ -135,11 +135,12 @@ class Trainer:
         return metrics
 
 
-def train(config: TrainConfig, callback: Callable[[int], None] | None = None) -> TrainResult:
+def train(config: TrainConfig, callback: Callable[[int, PairModel], None] | None = None) -> TrainResult:
     """Train a model as ``config`` says; returns the best validation F1 and timings.
 
-    ``callback(step)`` runs after every finished step (and its checkpoint, if any);
-    raising from it stops the run there, as a Ctrl-C would.
+    ``callback(step, model)`` runs after every finished step (and its checkpoint, if any), with the model
+    as it is then (score it, but hand it back in training mode); raising from it stops the run there,
+    as a Ctrl-C would.
     """
     where, device = setup_distributed(config.device)
     run = RunFolder(config.out)
@@ -172,7 +173,9 @@ def train(config: TrainConfig, callback: Callable[[int], None] | None = None) ->
             if config.target_f1 and f1 >= config.target_f1:
                 break
         if callback is not None:
-            callback(step + 1)
+            callback(step + 1, trainer.core)
+            if config.freeze_backbone:
+                freeze_extractor(trainer.core)  # whatever the callback did to the model's mode
     bar.close()
     seconds = tally.elapsed()
     where.average_buffers(trainer.core)
