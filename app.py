@@ -96,27 +96,18 @@ def _mistake(message: str) -> gr.Error:
     return gr.Error(message, print_exception=False)
 
 
-def shown(predictor: Predictor, atlas, value_a, value_b):
-    """:func:`compare` as the page shows it: a mistake in the verdict's place, the rest cleared."""
+def refused(message: str) -> tuple:
+    """What the page shows for a picture it cannot answer: the message in the verdict's place, alone."""
+    return gr.update(value=None, visible=False), gr.update(value=f"⚠️ {message}", visible=True), "", None, None, []
+
+
+def shown(predictor: Predictor, atlas, value_a, value_b) -> tuple:
+    """:func:`compare` as the page shows it: the answer, or the mistake in the verdict's place."""
     try:
-        verdict, similarity, heat_a, heat_b, placed = compare(predictor, atlas, value_a, value_b)
+        verdict, *rest = compare(predictor, atlas, value_a, value_b)
     except gr.Error as err:
-        return (
-            gr.update(value=None, visible=False),
-            gr.update(value=f"⚠️ {err.message}", visible=True),
-            "",
-            None,
-            None,
-            [],
-        )
-    return (
-        gr.update(value=verdict, visible=True),
-        gr.update(value="", visible=False),
-        similarity,
-        heat_a,
-        heat_b,
-        placed,
-    )
+        return refused(err.message)
+    return gr.update(value=verdict, visible=True), gr.update(visible=False), *rest
 
 
 def uploaded(path: str | None, side: str) -> tuple[dict | None, str | None]:
@@ -131,41 +122,64 @@ def random_pair(preset: str, counter: int):
     """Two generated pictures (a labelled pair) for the editors, and the counter moved on."""
     batch = PairGenerator(preset, image_size=CANVAS, seed=20_26)(int(counter), 1)
     a, b = batch.pictures(0)
-    info = batch.describe(0)
-    note = (
-        f"Random pair from preset `{preset}`: {info['a']['shape']} ({info['a']['style']}) "
-        f"and {info['b']['shape']} ({info['b']['style']})."
-    )
+    note = f"Random pair from preset `{preset}`: {batch.caption(0)}."
     return editor_value(a), editor_value(b), note, int(counter) + 1
 
 
 def similar(predictor: Predictor, atlas, value_a, k: int = 24):
-    """The reference pictures nearest picture A in the model's embedding, with their similarity."""
+    """The reference pictures nearest picture A in the model's embedding (none without a map or a picture)."""
     picture = editor_picture(value_a)
     if atlas is None or picture is None or predictor.embedding_dim is None:
         return []
     try:
-        idx, sims = atlas.neighbours(predictor.embed([picture])[0], k)
+        return atlas.similar(predictor.embed([picture])[0], k)
     except ImageError:
         return []
-    return [(thumb, f"{caption} · {s:.2f}") for (thumb, caption), s in zip(atlas.pictures(idx), sims, strict=True)]
+
+
+def _explain_unreadable_uploads(editor: gr.ImageEditor) -> gr.ImageEditor:
+    """An upload gradio cannot decode (a script's, sent straight to an editor) gets shapesim's message,
+    not a stack trace: the file is read again with shapesim's reader, whose error says what is wrong.
+    (A wrapper on the instance: a subclass of a gradio component makes gradio write a .pyi file.)"""
+    decode = editor.preprocess
+
+    def preprocess(payload):
+        try:
+            return decode(payload)
+        except gr.Error:
+            raise
+        except Exception as err:
+            reason = "it cannot be read as a picture"
+            for file in (payload.composite, payload.background) if payload is not None else ():
+                try:
+                    if getattr(file, "path", None):
+                        read_image(file.path)
+                except ImageError as why:
+                    reason = str(why)
+                    break
+            raise _mistake(f"{editor.label} cannot be used: {reason}.") from err
+
+    editor.preprocess = preprocess
+    return editor
 
 
 def _editor(label: str, elem_id: str) -> gr.ImageEditor:
-    return gr.ImageEditor(
-        editor_value(),
-        label=label,
-        elem_id=elem_id,
-        sources=("upload", "clipboard"),
-        type="numpy",
-        image_mode="RGB",
-        canvas_size=(CANVAS, CANVAS),
-        fixed_canvas=False,  # an upload keeps its own size: no letterbox bands become part of it
-        brush=gr.Brush(default_size=6, colors=["#000000"], color_mode="fixed"),
-        eraser=gr.Eraser(default_size=16),
-        layers=False,
-        transforms=(),
-        height=CANVAS + 110,
+    return _explain_unreadable_uploads(
+        gr.ImageEditor(
+            editor_value(),
+            label=label,
+            elem_id=elem_id,
+            sources=("upload", "clipboard"),
+            type="numpy",
+            image_mode="RGB",
+            canvas_size=(CANVAS, CANVAS),
+            fixed_canvas=False,  # an upload keeps its own size: no letterbox bands become part of it
+            brush=gr.Brush(default_size=6, colors=["#000000"], color_mode="fixed"),
+            eraser=gr.Eraser(default_size=16),
+            layers=False,
+            transforms=(),
+            height=CANVAS + 110,
+        )
     )
 
 
@@ -211,6 +225,16 @@ def build(predictor: Predictor | None = None, atlas=None, variants: Path | None 
                 with gr.Column():
                     verdict = gr.Label(label="Verdict", num_top_classes=2, elem_id="verdict")
                     message = gr.Markdown(visible=False, elem_id="message")
+                    with gr.Row():
+                        # JPEG: 0.4 ms to encode a 280×280 heatmap here, PNG 10 ms (a quarter of a compare's time)
+                        heat_a = gr.Image(label="Where the model looked in A", type="numpy", format="jpeg",
+                                          interactive=False, height=180)  # fmt: skip
+                        heat_b = gr.Image(
+                            label="... and in B", type="numpy", format="jpeg", interactive=False, height=180
+                        )
+                    legend = gr.HTML(
+                        COLOUR_BAR.format(meaning=heatmap_meaning(predictor.model)), visible=predictor.model.has_maps
+                    )
                     similarity = gr.Markdown(elem_id="similarity")
                     live = gr.Checkbox(True, label="Answer as I draw", elem_id="live")
                     with gr.Row():
@@ -223,13 +247,6 @@ def build(predictor: Predictor | None = None, atlas=None, variants: Path | None 
                     note = gr.Markdown()
             shown_examples = gr.Examples(
                 examples(), [editor_a, editor_b], label="Examples: click one to load both pictures"
-            )
-            with gr.Row():
-                # JPEG: 0.4 ms to encode a 280×280 heatmap here, PNG 10 ms (a quarter of a compare's server time)
-                heat_a = gr.Image(label="Where the model looked in A", type="numpy", format="jpeg", interactive=False)
-                heat_b = gr.Image(label="Where the model looked in B", type="numpy", format="jpeg", interactive=False)
-            legend = gr.HTML(
-                COLOUR_BAR.format(meaning=heatmap_meaning(predictor.model)), visible=predictor.model.has_maps
             )
 
         with gr.Tab("Map") as map_tab:
@@ -286,15 +303,7 @@ def build(predictor: Predictor | None = None, atlas=None, variants: Path | None 
             """The picture into its editor and, as after a stroke, the answer; or what is wrong with it."""
             value, problem = uploaded(path, side)
             if problem:
-                return (
-                    gr.skip(),
-                    gr.update(value=None, visible=False),
-                    gr.update(value=f"⚠️ {problem}", visible=True),
-                    "",
-                    None,
-                    None,
-                    [],
-                )
+                return gr.skip(), *refused(problem)
             a, b = (value, b) if side == "A" else (a, value)
             return value, *answer_live(a, b, name, on)
 

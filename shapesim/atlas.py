@@ -182,6 +182,11 @@ class Atlas:
         idx = np.nonzero((self.coords[:, 0] >= lo) & (self.coords[:, 0] <= hi))[0][:limit]
         return self.pictures(idx)
 
+    def similar(self, embedding: np.ndarray, k: int = 24) -> list[tuple[np.ndarray, str]]:
+        """The ``k`` reference pictures nearest ``embedding``, as ``(RGB thumbnail, "class, style · cosine")``."""
+        idx, sims = self.neighbours(embedding, k)
+        return [(thumb, f"{caption} · {s:.2f}") for (thumb, caption), s in zip(self.pictures(idx), sims, strict=True)]
+
     def pictures(self, idx: np.ndarray) -> list[tuple[np.ndarray, str]]:
         """Reference pictures ``idx`` as ``(RGB thumbnail, "class, style")``."""
         return [

@@ -424,18 +424,20 @@ def geometry(params: ShapeParams, image_size: int) -> Strokes:
 def _as_framed(px, py, half, count, params: ShapeParams, rows: np.ndarray, image_size: int):
     """Drawings moved and scaled as :func:`shapesim.images.frame` shows a picture: the ink's bounding box
     (the pen's width included) centred, its longest side ``FILL`` of the picture; the picture's size
-    (0.15-0.85 → ×0.88-1.12) and centre (→ up to 2 pixels) only jitter that."""
+    (0.15-0.85 → ×0.88-1.12) and centre (→ up to 2 pixels) only jitter that. The pen keeps its width:
+    the picture is drawn at the framed size, not enlarged (which would swell a small drawing's strokes)."""
     used = np.arange(px.shape[2])[None, None, :] < count[:, :, None]
     pen = np.where(used, half, 0).max(axis=(1, 2))
     box = [np.where(used, v, sign * np.inf) for v in (px, py) for sign in (1, -1)]
     x0, x1, y0, y1 = box[0].min(axis=(1, 2)), box[1].max(axis=(1, 2)), box[2].min(axis=(1, 2)), box[3].max(axis=(1, 2))
-    side = np.maximum(x1 - x0, y1 - y0) + 2 * pen
+    side = np.maximum(x1 - x0, y1 - y0)
     jitter = 0.88 + 0.24 * (params.size.numpy()[rows] - 0.15) / 0.7
-    scale = (FILL * image_size * jitter / np.maximum(side, 1e-9))[:, None, None]
+    room = np.maximum(FILL * image_size * jitter - 2 * pen, 0.3 * FILL * image_size)  # for the outline, inside the pen
+    scale = (room / np.maximum(side, 1e-9))[:, None, None]
     shift = params.centre.numpy()[rows].astype(np.float64) * 2
     mx, my = ((x0 + x1) / 2)[:, None, None], ((y0 + y1) / 2)[:, None, None]
     cx, cy = image_size / 2 + shift[:, 0, None, None], image_size / 2 - shift[:, 1, None, None]
-    return (px - mx) * scale + cx, (py - my) * scale + cy, half * scale
+    return (px - mx) * scale + cx, (py - my) * scale + cy, half
 
 
 def _pad(a: np.ndarray, m: int) -> np.ndarray:
@@ -624,6 +626,11 @@ class PairBatch:
         """Pair ``i`` as two ``(S, S, 3)`` uint8 RGB pictures, as a file would hold them."""
         to_uint8 = lambda t: (t.permute(1, 2, 0).cpu().numpy() * 255).round().astype(np.uint8)  # noqa: E731
         return to_uint8(self.a[i]), to_uint8(self.b[i])
+
+    def caption(self, i: int) -> str:
+        """Pair ``i`` in words: "regular 7-gon (sketch) and regular 6-gon (fill)"."""
+        a, b = self.params_a.describe(i), self.params_b.describe(i)
+        return f"{a['shape']} ({a['style']}) and {b['shape']} ({b['style']})"
 
     def describe(self, i: int) -> dict:
         """Plain-data metadata of pair ``i``: label, both pictures' shapes, styles and colours."""

@@ -212,8 +212,8 @@ COLOUR_BAR = (
     "<span>least</span>"
     '<span style="display:inline-block;width:160px;height:12px;border-radius:3px;background:linear-gradient(to right,'
     '#440154,#482878,#3e4989,#31688e,#26828e,#1f9e89,#35b779,#6ece58,#fde725)"></span>'
-    "<span>most</span><span>— {meaning}, scaled per picture; outside the white frame: the picture as it is, "
-    "not seen by the model</span></div>"
+    "<span>most</span></div><div style='font-size:12px;color:#666'>{meaning}; scaled per picture. Outside the "
+    "white frame the picture is as it is: the model did not see it.</div>"
 )
 
 
