@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from .doodles import doodle_pairs, plain_pairs
+from .images import ImageError
 from .metrics import binary_metrics
 from .predict import Predictor
 from .shapes import FAMILY_NAMES, NAMED
@@ -67,13 +68,25 @@ def evaluate_folder(
 
 
 def score_pictures(predictor: Predictor, a: list, b: list, labels: np.ndarray) -> dict[str, float]:
-    """Metrics of the predictor's answers on pairs of pictures (anything :meth:`Predictor.compare` takes)."""
-    logits = []
+    """Metrics of the predictor's answers on pairs of pictures (anything :meth:`Predictor.compare` takes).
+    A pair it refuses (a picture it finds blank) counts as a wrong answer, and as ``refused``."""
+    logits, refused = [], 0
     for i in range(0, len(a), 64):
-        for c in predictor.compare_batch(a[i : i + 64], b[i : i + 64]):
-            p = min(max(c.probability, 1e-7), 1 - 1e-7)
+        try:
+            answers = [c.probability for c in predictor.compare_batch(a[i : i + 64], b[i : i + 64])]
+        except ImageError:  # one picture of the batch refused: each pair on its own
+            answers = []
+            for x, y, label in zip(a[i : i + 64], b[i : i + 64], labels[i : i + 64], strict=True):
+                try:
+                    answers.append(predictor.compare(x, y).probability)
+                except ImageError:
+                    answers.append(0.0 if label else 1.0)  # the wrong answer
+                    refused += 1
+        for p in answers:
+            p = min(max(p, 1e-7), 1 - 1e-7)
             logits.append(np.log(p / (1 - p)))
     metrics = binary_metrics(labels, np.array(logits))
     metrics["pairs"] = len(labels)
+    metrics["refused"] = refused
     metrics["hard_accuracy"] = float("nan")
     return metrics

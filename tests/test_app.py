@@ -199,12 +199,15 @@ def test_a_client_with_one_tls_context_as_the_readme_shows(client, tmp_path):
     assert verdict["label"] in ("same shape", "different shapes") and Image.open(heat_a).size == (280, 280)
 
 
-def test_client_gets_a_friendly_error_for_an_empty_editor(client, tmp_path):
+def test_client_gets_a_friendly_error_for_an_empty_editor(client, tmp_path, capfd, caplog):
     from gradio_client.exceptions import AppError
 
     empty = {"background": None, "layers": [], "composite": None}
-    with pytest.raises(AppError, match="Picture A is empty"):
-        client.predict(empty, _upload(tmp_path, "b.png", drawing("square")), api_name="/compare")
+    with caplog.at_level("INFO", logger="shapesim.app"):
+        with pytest.raises(AppError, match="Picture A is empty"):
+            client.predict(empty, _upload(tmp_path, "b.png", drawing("square")), api_name="/compare")
+    assert "Traceback" not in capfd.readouterr().err  # a user's mistake is not a server error
+    assert [r.getMessage() for r in caplog.records if r.name == "shapesim.app"][-1].startswith("refused: Picture A")
     # and the server keeps serving
     a, b = _upload(tmp_path, "a.png", drawing("circle")), _upload(tmp_path, "b.png", drawing("square"))
     assert client.predict(a, b, api_name="/compare")[0]["label"]
@@ -234,3 +237,14 @@ def test_client_switches_the_model_for_its_session_only(client, tmp_path):
 def test_client_finds_pictures_like_picture_a(client, tmp_path):
     found = client.predict(_upload(tmp_path, "a.png", drawing("circle")), api_name="/similar")
     assert len(found) == 24 and all("·" in item["caption"] for item in found)
+
+
+def test_client_answers_red_on_purple(client, tmp_path):
+    """A red circle on purple is nearly as bright as its ground: answered by its colour, not refused."""
+    pictures = []
+    for name, fg, bg in (("a.png", (220, 30, 30), (150, 60, 150)), ("b.png", (40, 160, 40), (128, 128, 128))):
+        img = Image.new("RGB", (240, 180), bg)
+        ImageDraw.Draw(img).ellipse((60, 30, 180, 150), fill=fg)
+        pictures.append(_upload(tmp_path, name, np.asarray(img)))
+    verdict, *_ = client.predict(*pictures, api_name="/compare")
+    assert verdict["label"] in ("same shape", "different shapes")

@@ -36,3 +36,21 @@ def test_the_bundled_checkpoint_comes_with_its_card_metrics_and_atlas(name):
     if name == "README.md":
         card = (BUNDLED / name).read_text()
         assert "python -m shapesim train" in card and "| `seed` |" in card
+
+
+def test_a_refused_picture_counts_as_a_wrong_answer(tmp_path):
+    import numpy as np
+    from PIL import Image, ImageDraw
+
+    from shapesim.evaluate import score_pictures
+    from shapesim.predict import Predictor
+
+    torch.manual_seed(0)
+    AGFusionModel(embedding_dim=8).save_pretrained(tmp_path)
+    predictor = Predictor.from_pretrained(str(tmp_path), device="cpu")
+    circle = Image.new("RGB", (64, 64), "white")
+    ImageDraw.Draw(circle).ellipse((10, 10, 50, 50), fill="red")
+    blank = Image.new("RGB", (64, 64), "white")
+    metrics = score_pictures(predictor, [circle, blank, circle], [circle, circle, blank], np.array([1, 1, 0]))
+    assert metrics["refused"] == 2 and metrics["pairs"] == 3
+    assert metrics["fn"] + metrics["fp"] >= 2  # both refusals are wrong answers

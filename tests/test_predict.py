@@ -240,3 +240,34 @@ def test_the_predictor_brings_its_own_map_only_when_it_fits(predictor, weights):
     assert predictor.atlas is None  # these weights came without one
     bundled = Predictor.from_pretrained(device="cpu")
     assert bundled.atlas is not None and bundled.atlas.dim == bundled.embedding_dim
+
+
+def flat(kind: str, fg, bg, size=(200, 160)) -> Image.Image:
+    img = Image.new("RGB", size, bg)
+    box = (50, 30, 150, 130)
+    (ImageDraw.Draw(img).ellipse if kind == "circle" else ImageDraw.Draw(img).rectangle)(box, fill=fg)
+    return img
+
+
+RED_ON_PURPLE = ((220, 30, 30), (150, 60, 150))  # nearly the same brightness: only the hue tells them apart
+GREEN_ON_GREY = ((40, 160, 40), (128, 128, 128))
+
+
+def test_shapes_of_their_grounds_brightness_are_answered_not_refused(predictor, tmp_path):
+    c = predictor.compare(flat("circle", *RED_ON_PURPLE), flat("square", *GREEN_ON_GREY))
+    assert 0 <= c.probability <= 1 and c.heatmap_a.shape == (160, 200)
+    flat("circle", *RED_ON_PURPLE).save(tmp_path / "a.png")
+    flat("circle", *GREEN_ON_GREY).save(tmp_path / "b.png")
+    run = subprocess.run(
+        [sys.executable, "-m", "shapesim", "predict", str(tmp_path / "a.png"), str(tmp_path / "b.png"), "--json"],
+        capture_output=True,
+        text=True,
+    )
+    assert run.returncode == 0, run.stderr
+    assert 0 <= json.loads(run.stdout)["probability"] <= 1
+
+
+@pytest.mark.parametrize("picture", [flat("circle", (129, 129, 129), (128, 128, 128)), flat("square", "teal", "teal")])
+def test_a_shape_nobody_could_see_is_refused_as_blank(predictor, picture):
+    with pytest.raises(ValueError, match="nothing is drawn"):
+        predictor.compare(picture, circle())
