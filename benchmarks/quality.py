@@ -30,7 +30,7 @@ def main() -> None:
     keep_freed_memory()  # as `python -m shapesim evaluate` does: half the time here
     results = evaluate_folder(args.weights, pairs=args.pairs)
     figures = {
-        name: {k: m[k] for k in ("pairs", "accuracy", "precision", "recall", "f1", "roc_auc")}
+        name: {k: m[k] for k in ("pairs", "accuracy", "precision", "recall", "f1", "roc_auc", "refused") if k in m}
         for name, m in results.items()
     }
     publish("quality", figures, results_table(results, WeightsFolder(args.weights).holdout), args)

@@ -63,8 +63,8 @@ def knn_accuracy(
 def results_table(results: dict[str, dict], holdout: tuple[str, ...] = ()) -> str:
     """A markdown table of metrics per test set (``shapesim.evaluate.evaluate_folder``'s results)."""
     header = (
-        "| test set | pairs | accuracy | precision | recall | F1 | ROC-AUC | hard pairs acc. |\n"
-        "|---|---|---|---|---|---|---|---|"
+        "| test set | pairs | accuracy | precision | recall | F1 | ROC-AUC | hard pairs acc. | refused |\n"
+        "|---|---|---|---|---|---|---|---|---|"
     )
     rows = []
     for name, m in results.items():
@@ -72,6 +72,6 @@ def results_table(results: dict[str, dict], holdout: tuple[str, ...] = ()) -> st
         hard = "–" if np.isnan(m["hard_accuracy"]) else f"{m['hard_accuracy']:.4f}"
         rows.append(
             f"| {label} | {m['pairs']} | {m['accuracy']:.4f} | {m['precision']:.4f} | {m['recall']:.4f} "
-            f"| **{m['f1']:.4f}** | {m['roc_auc']:.4f} | {hard} |"
+            f"| **{m['f1']:.4f}** | {m['roc_auc']:.4f} | {hard} | {m.get('refused', '–')} |"
         )
     return "\n".join([header, *rows])

@@ -47,3 +47,4 @@ def test_results_table_names_the_held_out_classes():
     m = {"pairs": 10, "accuracy": 1, "precision": 1, "recall": 1, "f1": 1, "roc_auc": 1, "hard_accuracy": float("nan")}
     table = results_table({"seed": m, "heldout": m}, ("arrow",))
     assert "| `heldout` (arrow) | 10 |" in table and "| `seed` | 10 |" in table and "–" in table
+    assert table.splitlines()[0].endswith("| refused |") and table.count("|") == 4 * 10  # 4 rows of 10 bars
