@@ -111,6 +111,19 @@ _WATCH = """() => { window.__answered = []; new MutationObserver(() => window.__
     .observe(document.querySelector('#similarity'), {subtree: true, childList: true, characterData: true}); }"""
 
 
+def stroke(page, elem_id: str, points) -> float:
+    """A stroke with the mouse on the canvas of ``elem_id``, ``points`` relative to its middle, as a person
+    draws (no tool chosen first); returns the page's clock when the button came up."""
+    box = page.locator(f"#{elem_id} canvas").first.bounding_box()
+    cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.mouse.move(cx + points[0][0], cy + points[0][1])
+    page.mouse.down()
+    for x, y in points[1:]:
+        page.mouse.move(cx + x, cy + y, steps=2)
+    page.mouse.up()
+    return page.evaluate("performance.now()")
+
+
 def stroke_to_answer(url: str, strokes: int) -> list[float] | None:
     """Seconds from the end of each stroke to the verdict updated by itself, as the browser sees it; None
     without a browser."""
@@ -127,19 +140,9 @@ def stroke_to_answer(url: str, strokes: int) -> list[float] | None:
         page.locator("#canvas_a canvas").first.wait_for(state="visible")
         page.wait_for_timeout(1500)
 
-        def stroke(elem: str, points) -> float:
-            box = page.locator(f"#{elem} canvas").first.bounding_box()
-            cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
-            page.mouse.move(cx + points[0][0], cy + points[0][1])
-            page.mouse.down()
-            for x, y in points[1:]:
-                page.mouse.move(cx + x, cy + y, steps=2)
-            page.mouse.up()
-            return page.evaluate("performance.now()")
-
         circle = [(60 * np.cos(t), 55 * np.sin(t)) for t in np.linspace(0, 2 * np.pi, 40)]
-        stroke("canvas_a", circle)
-        stroke("canvas_b", [(-60, -55), (60, -55), (60, 55), (-60, 55), (-60, -55)])
+        stroke(page, "canvas_a", circle)
+        stroke(page, "canvas_b", [(-60, -55), (60, -55), (60, 55), (-60, 55), (-60, -55)])
         page.wait_for_function("() => /shape/.test(document.querySelector('#verdict').innerText)", timeout=60_000)
         page.wait_for_timeout(1000)
         page.evaluate(_WATCH)
@@ -147,7 +150,7 @@ def stroke_to_answer(url: str, strokes: int) -> list[float] | None:
         for k in range(strokes):
             y = -50 + 100 * k / max(strokes - 1, 1)
             count = page.evaluate("window.__answered.length")
-            ended = stroke("canvas_b", [(-40, y), (40, y + 5)])
+            ended = stroke(page, "canvas_b", [(-40, y), (40, y + 5)])
             page.wait_for_function(f"() => window.__answered.length > {count}", timeout=60_000)
             page.wait_for_timeout(300)  # the panel settles (several mutations an answer)
             seconds.append((page.evaluate(f"window.__answered[{count}]") - ended) / 1000)

@@ -16,17 +16,9 @@ import pytest
 from conftest import serve
 from PIL import Image, ImageDraw
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-dev-shm-usage",
-]
+from benchmarks.app import CHROMIUM, FLAGS, stroke
+
+CHROMIUM = shutil.which("chromium") or CHROMIUM
 SHOTS = os.environ.get("SHAPESIM_SCREENSHOTS")
 
 
@@ -82,17 +74,6 @@ def page(browser, url):
     page.close()
 
 
-def _draw(page, elem_id, points):
-    """A stroke with the mouse, as a person draws: no tool chosen first."""
-    box = page.locator(f"#{elem_id} canvas").first.bounding_box()
-    cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
-    page.mouse.move(cx + points[0][0], cy + points[0][1])
-    page.mouse.down()
-    for x, y in points[1:]:
-        page.mouse.move(cx + x, cy + y, steps=3)
-    page.mouse.up()
-
-
 def _upload(page, button: str, path) -> None:
     with page.expect_file_chooser() as chooser:
         page.locator(f"#{button}").click()
@@ -121,18 +102,18 @@ SQUARE = [(-60, -55), (62, -58), (58, 60), (-62, 57), (-60, -50)]
 
 def test_the_first_drag_draws_and_the_answer_comes_by_itself(page):
     """No tool to choose and no button to press: draw a circle, then a square, and the verdict appears."""
-    _draw(page, "canvas_a", CIRCLE)
-    _draw(page, "canvas_b", SQUARE)
+    stroke(page, "canvas_a", CIRCLE)
+    stroke(page, "canvas_b", SQUARE)
     assert _answer(page) == "different shapes"
     cosine = page.locator("#similarity")
     changed = "(old) => document.querySelector('#similarity').innerText !== old"
     before = cosine.inner_text()
-    _draw(page, "canvas_b", [(-70, 0), (70, 0)])  # another stroke: a new answer, unasked
+    stroke(page, "canvas_b", [(-70, 0), (70, 0)])  # another stroke: a new answer, unasked
     page.wait_for_function(changed, arg=before, timeout=30_000)
     page.locator("#live input").uncheck()  # the switch turns the answers off ...
     page.wait_for_timeout(1000)
     before = cosine.inner_text()
-    _draw(page, "canvas_b", [(0, -70), (0, 70)])
+    stroke(page, "canvas_b", [(0, -70), (0, 70)])
     page.wait_for_timeout(2000)
     assert cosine.inner_text() == before
     page.locator("#compare").click()  # ... and Compare still answers
@@ -168,7 +149,7 @@ def test_ordinary_uploads_of_any_size_and_colour_are_answered_as_the_files_are(p
 
 def test_a_file_that_is_not_a_picture_says_so_in_the_verdicts_place(page, tmp_path):
     (tmp_path / "notes.png").write_text("shopping list: eggs, milk")
-    _draw(page, "canvas_a", CIRCLE)
+    stroke(page, "canvas_a", CIRCLE)
     _upload(page, "upload_b", tmp_path / "notes.png")
     message = page.locator("#message")
     message.wait_for(state="visible")
@@ -178,8 +159,8 @@ def test_a_file_that_is_not_a_picture_says_so_in_the_verdicts_place(page, tmp_pa
 
 
 def test_the_map_shows_your_pictures_and_what_you_pick(page):
-    _draw(page, "canvas_a", CIRCLE)
-    _draw(page, "canvas_b", SQUARE)
+    stroke(page, "canvas_a", CIRCLE)
+    stroke(page, "canvas_b", SQUARE)
     _answer(page)
     page.get_by_role("tab", name="Map").click()
     stars = page.locator("#atlas .mark")
