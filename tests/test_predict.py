@@ -198,7 +198,8 @@ def test_heatmaps_are_made_when_first_read(predictor):
 def test_a_comparison_draws_its_own_overlays_from_the_pictures_it_read(predictor):
     img = circle()
     c = predictor.compare(img, square())
-    assert np.array_equal(c.overlay_a, overlay(img, c.heatmap_a))
+    framing = predictor.prepare(img)[1]
+    assert np.array_equal(c.overlay_a, overlay(img, c.heatmap_a, framing))
     assert c.overlay_b.shape == (256, 256, 3) and c.overlay_b.dtype == np.uint8
     assert c.overlay_a is c.overlay_a  # made once
 
@@ -271,3 +272,15 @@ def test_shapes_of_their_grounds_brightness_are_answered_not_refused(predictor, 
 def test_a_shape_nobody_could_see_is_refused_as_blank(predictor, picture):
     with pytest.raises(ValueError, match="nothing is drawn"):
         predictor.compare(picture, circle())
+
+
+def test_an_overlay_colours_only_the_square_the_model_saw():
+    """No dark band: outside the framed square the picture is as it was; the square's edge is drawn."""
+    img = circle(size=(400, 200), box=(20, 20, 120, 120))  # a small circle far to the left of a wide picture
+    framing = Framing(left=0, top=0, side=150, height=200, width=400)
+    heat = np.random.default_rng(0).random((200, 400)).astype(np.float32)
+    out = overlay(img, heat, framing)
+    picture = np.asarray(img)
+    assert np.array_equal(out[:, 160:], picture[:, 160:])  # right of the square: untouched
+    assert not np.array_equal(out[10:140, 10:140], picture[10:140, 10:140])  # inside: coloured
+    assert (out[60, 149] == 255).all()  # the square's edge
