@@ -30,7 +30,7 @@ def _sample(args: argparse.Namespace) -> None:
 def _add_dataclass_options(p: argparse.ArgumentParser, cls) -> None:
     """One ``--option`` per field of a config dataclass, with its default and comment as help."""
     hints = typing.get_type_hints(cls)
-    source = inspect.getsource(cls).replace("`", "")  # plain text for a terminal
+    source = inspect.getsource(cls).replace("`", "").replace("%", "%%")  # plain text; argparse formats help with %
     comments = dict(re.findall(r"^\s+(\w+):[^#\n]*#\s*(.+)$", source, re.M))
     for f in dataclasses.fields(cls):
         flag = "--" + f.name.replace("_", "-")

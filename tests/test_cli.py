@@ -48,3 +48,14 @@ def test_sample_can_leave_families_out(tmp_path):
     assert main([*args, "--out", str(out)]) == 0 and out.stat().st_size > 1000
     with pytest.raises(SystemExit):  # argparse refuses an unknown family itself
         main(["sample", "--holdout", "hexagram", "--out", str(out)])
+
+
+@pytest.mark.parametrize("command", ["sample", "train", "evaluate", "curves", "predict", "atlas", "push", "space"])
+def test_every_command_explains_itself(command, capsys):
+    with pytest.raises(SystemExit) as done:
+        main([command, "--help"])
+    assert done.value.code == 0
+    out = capsys.readouterr().out
+    assert out.startswith("usage:") and "`" not in out
+    if command == "train":
+        assert "--framed" in out and "65% of the side" in out
