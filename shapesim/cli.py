@@ -35,7 +35,10 @@ def _add_dataclass_options(p: argparse.ArgumentParser, cls) -> None:
     for f in dataclasses.fields(cls):
         flag = "--" + f.name.replace("_", "-")
         kind = hints[f.name]
+        if type(None) in typing.get_args(kind):  # float | None: None means "the preset's"
+            kind = next(k for k in typing.get_args(kind) if k is not type(None))
         default = " ".join(f.default) if isinstance(f.default, tuple) else f.default
+        default = "the preset's" if default is None else default
         help_text = f"{comments.get(f.name, '')} (default: {default})".strip()
         if kind is bool:
             p.add_argument(flag, action=argparse.BooleanOptionalAction, default=f.default, help=comments.get(f.name))

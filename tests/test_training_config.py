@@ -35,3 +35,13 @@ def test_a_config_survives_its_json(tmp_path):
     (tmp_path / "c.json").write_text(__import__("json").dumps({**asdict(config), "from_the_future": 1}))
     again = TrainConfig.from_json(tmp_path / "c.json")  # unknown keys (a newer version's) are skipped
     assert again == config and again.holdout == ("star",)
+
+
+def test_the_data_shares_are_the_presets_unless_a_run_sets_them():
+    assert TrainConfig(preset="seed").spec().framed == 0.0  # the origin project's data: plain random pairs
+    assert TrainConfig(preset="seed").spec().hard_negatives == 0.0
+    assert TrainConfig().spec().framed == 0.6 and TrainConfig().spec().hard_positives == 0.25
+    run = TrainConfig(preset="seed", framed=0.5, hard_negatives=0.1).spec()
+    assert (run.framed, run.hard_negatives, run.hard_positives) == (0.5, 0.1, 0.0)
+    with pytest.raises(ValueError, match="framed must be a share"):
+        TrainConfig(framed=1.5)

@@ -28,9 +28,10 @@ class TrainConfig:
     weight_decay: float = 0.05  # not applied to norms and biases
     clip: float = 1.0  # gradient norm clipping
     warmup: int = 100  # linear warm-up steps, then cosine decay to zero
-    hard_negatives: float = 0.25  # share of negatives that are near misses (a heptagon for a hexagon), same look
-    hard_positives: float = 0.25  # share of positives that differ in everything else
-    framed: float = 0.6  # share of pictures drawn as framing shows a user's picture (centred, 65% of the side)
+    # The data's shares; None: the preset's own (seed 0, 0, 0; the others 0.25, 0.25, 0.6).
+    hard_negatives: float | None = None  # share of negatives that are near misses (a heptagon for a hexagon)
+    hard_positives: float | None = None  # share of positives that differ in everything but the shape
+    framed: float | None = None  # share of pictures drawn as framing shows a user's (centred, 65% of the side)
     batch_pairs: float = 1.0  # weight of the loss on every pair of pictures in a batch (agfusion; 0 = off)
     pretrain: str = "none"  # agfusion: none | contrastive | jigsaw, run for pretrain_steps before training
     pretrain_steps: int = 0  # steps of pre-training of the feature extractor (batches of batch_size pairs)
@@ -74,10 +75,9 @@ class TrainConfig:
         return model_class(self.arch)
 
     def spec(self) -> PairSpec:
-        """The training data: the preset without the held-out shapes, with this run's shares of hard pairs
-        and framed pictures."""
-        base = preset(self.preset, holdout=self.holdout)
-        return replace(base, hard_negatives=self.hard_negatives, hard_positives=self.hard_positives, framed=self.framed)
+        """The training data: the preset without the held-out shapes, with the shares this run sets."""
+        shares = {name: getattr(self, name) for name in ("hard_negatives", "hard_positives", "framed")}
+        return replace(preset(self.preset, holdout=self.holdout), **{k: v for k, v in shares.items() if v is not None})
 
     def model_kwargs(self) -> dict:
         """The settings of this config that the design takes (embedding_dim, depth)."""
