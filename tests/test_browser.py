@@ -168,7 +168,7 @@ def test_the_map_shows_your_pictures_and_what_you_pick(page):
     assert stars.count() == 2 and "your picture A" in page.locator("#atlas svg").inner_html()
     assert "your picture B" in page.locator("#atlas .atlas-legend").inner_text()
     dot = page.locator("#atlas circle").first
-    assert "·" in dot.locator("title").inner_text()  # a tooltip names what the dot shows, not coordinates
+    assert "·" in dot.locator("title").text_content()  # a tooltip names what the dot shows, not coordinates
     box = page.locator("#atlas svg").bounding_box()  # drag a rectangle over the middle of the map
     page.mouse.move(box["x"] + box["width"] * 0.3, box["y"] + box["height"] * 0.3)
     page.mouse.down()

@@ -60,8 +60,11 @@ def test_resume_continues_exactly_where_a_run_stopped(tmp_path):
     assert a.keys() == b.keys()
     for k in a:
         assert torch.allclose(a[k].float(), b[k].float(), atol=1e-6), k
-    steps = [json.loads(x)["step"] for x in (broken / "metrics.jsonl").read_text().splitlines()]
-    assert steps == [2, 4, 6]
+    records = [json.loads(x) for x in (broken / "metrics.jsonl").read_text().splitlines()]
+    assert [r["step"] for r in records] == [2, 4, 6]
+    # the clock goes on from the checkpoint: learning time and the pair rate cover the whole run
+    assert records[0]["seconds"] < records[1]["seconds"] < records[2]["seconds"]
+    assert records[2]["pairs_per_s"] < 2 * records[1]["pairs_per_s"]
 
 
 def test_resume_without_a_checkpoint_is_a_clear_error(tmp_path):

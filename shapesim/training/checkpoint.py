@@ -94,11 +94,12 @@ class RunFolder(WeightsFolder):
         with open(self.path / self.METRICS, "a") as f:
             f.write(json.dumps(record) + "\n")
 
-    def forget_metrics_after(self, step: int) -> None:
-        """Drop the records a killed run wrote after its last checkpoint: the resumed run writes them again."""
+    def forget_metrics_after(self, step: int) -> dict:
+        """Drop the records a killed run wrote after its last checkpoint: the resumed run writes them again.
+        Returns the last record kept (the checkpoint's: its pairs and learning seconds so far), or {}."""
         path = self.path / self.METRICS
         if not path.is_file():
-            return
+            return {}
         kept = []
         for line in path.read_text().splitlines():
             try:
@@ -107,3 +108,4 @@ class RunFolder(WeightsFolder):
             except (ValueError, KeyError, TypeError):
                 pass  # a line cut off by the kill
         atomic_write(path, lambda p: p.write_text("".join(line + "\n" for line in kept)))
+        return json.loads(kept[-1]) if kept else {}

@@ -148,12 +148,14 @@ def train(config: TrainConfig, callback: Callable[[int, PairModel], None] | None
         run.prepare()
     if config.resume:
         config = _saved_config(run, config)
-    trainer, pre_seconds, start = _set_up(config, where, device, run)
+    trainer, pre_seconds, (start, best_f1, so_far) = _set_up(config, where, device, run)
     pre_pairs = config.pretrain_steps * config.batch_size  # pre-training counts as training: its pairs and time
-    tally = Tally(time.perf_counter() - pre_seconds, 0 if config.resume else pre_pairs, *start)
+    # a resumed run's clock and pair count go on from its checkpoint's record
+    began = time.perf_counter() - pre_seconds - so_far.get("seconds", 0.0)
+    tally = Tally(began, so_far.get("pairs", pre_pairs), start, best_f1)
     bar = tqdm(
-        range(start[0], config.steps),
-        initial=start[0],
+        range(start, config.steps),
+        initial=start,
         total=config.steps,
         disable=not (config.progress and where.main),
         desc="train",
@@ -194,9 +196,9 @@ def _saved_config(run: RunFolder, asked: TrainConfig) -> TrainConfig:
 
 def _set_up(
     config: TrainConfig, where: Distributed, device: torch.device, run: RunFolder
-) -> tuple[Trainer, float, tuple[int, float]]:
+) -> tuple[Trainer, float, tuple[int, float, dict]]:
     """The model (pre-trained, frozen or resumed as asked), optimiser, data and precision; the
-    seconds pre-training took; and (first step, best F1 so far)."""
+    seconds pre-training took; and (first step, best F1 so far, the resumed checkpoint's metrics record)."""
     amp_dtype = autocast_dtype(config.precision, device)
     if device.type == "cpu":
         keep_freed_memory()
@@ -234,18 +236,19 @@ def _set_up(
 
 def _resume_or_start(
     config: TrainConfig, where: Distributed, run: RunFolder, model: PairModel, optimizer, device: torch.device
-) -> tuple[int, float]:
-    """(first step, best F1 so far): from the resume state, or a fresh start; and the run's config on disk."""
-    start, best_f1 = 0, -1.0
+) -> tuple[int, float, dict]:
+    """(first step, best F1 so far, the metrics record of the step resumed from — {} on a fresh start or
+    another rank than the first): from the resume state, or a fresh start; and the run's config on disk."""
+    start, best_f1, so_far = 0, -1.0, {}
     if config.resume:
         start, best_f1 = run.load_state(model, optimizer, device)
         if where.main:
-            run.forget_metrics_after(start)
+            so_far = run.forget_metrics_after(start)
     elif where.main:
         run.clear_metrics()
     if where.main:
         run.save_train_config(config)
-    return start, best_f1
+    return start, best_f1, so_far
 
 
 def _validate_and_save(trainer: Trainer, run: RunFolder, tally: Tally, step: int, loss: float, pre_pairs: int) -> float:
