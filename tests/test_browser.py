@@ -80,18 +80,26 @@ def _upload(page, button: str, path) -> None:
     chooser.value.set_files(str(path))
 
 
-_TOP = """(old) => {
+# The verdict's content: its top label and confidences, not the progress text shown over it meanwhile
+# (which changes the element's text while it still shows the previous answer).
+_CONTENT = """(e) => [...e.querySelectorAll('.output-class, .confidence-set')].map(x => x.innerText).join(' | ')"""
+_TOP = f"""(old) => {{
     const e = document.querySelector('#verdict');
-    return e && e.offsetParent !== null && e.innerText !== old && /shape/.test(e.innerText);
-}"""
+    if (!e || e.offsetParent === null) return false;
+    const text = ({_CONTENT})(e);
+    return text !== old && /shape/.test(text);
+}}"""
+
+
+def _verdict(page) -> str:
+    return page.locator("#verdict").evaluate(_CONTENT)
 
 
 def _answer(page, old: str = "") -> str:
     """The winning label once the verdict shows a new answer (no toast may appear meanwhile)."""
     page.wait_for_function(_TOP, arg=old, timeout=60_000)
     assert not page.locator(".toast-body").count(), page.locator(".toast-body").first.inner_text()
-    text = page.locator("#verdict").inner_text()
-    return next(line.strip() for line in text.splitlines() if line.strip() in ("same shape", "different shapes"))
+    return page.locator("#verdict .output-class").inner_text().strip()
 
 
 CIRCLE = [
@@ -142,7 +150,7 @@ def test_ordinary_uploads_of_any_size_and_colour_are_answered_as_the_files_are(p
     _upload(page, "upload_a", red_circle)
     _upload(page, "upload_b", green_circle)
     assert _answer(page) == "same shape"
-    old = page.locator("#verdict").inner_text()
+    old = _verdict(page)
     _upload(page, "upload_b", green_square)
     assert _answer(page, old) == "different shapes"
 

@@ -145,3 +145,26 @@ def test_held_out_shapes_never_reach_training(tmp_path, monkeypatch):
     stream.params(range(5000))  # the next steps' pairs, without drawing them
     assert seen_families == {"named", "polygon", "irregular", "star-polygon", "blob", "stroke"}
     assert seen_named == set(NAMED) - {"heart"}
+
+
+def test_a_run_can_start_from_another_runs_model(tmp_path):
+    """Fine-tuning: --init starts from a weights folder's model (a tiny learning rate barely moves it)."""
+    first = train(tiny(tmp_path / "first", steps=2)).model
+    tuned = train(tiny(tmp_path / "tuned", steps=1, lr=1e-12, init=str(tmp_path / "first"))).model
+    fresh = train(tiny(tmp_path / "fresh", steps=1, lr=1e-12, seed=1)).model
+    start, after, other = first.state_dict(), tuned.state_dict(), fresh.state_dict()
+    weights = [k for k, _ in first.named_parameters()]
+    assert all(torch.allclose(start[k], after[k], atol=1e-6) for k in weights)
+    assert not all(torch.allclose(start[k], other[k], atol=1e-6) for k in weights)
+    assert json.loads((tmp_path / "tuned" / "train_config.json").read_text())["init"] == str(tmp_path / "first")
+
+
+def test_init_from_another_design_or_nothing_is_a_clear_error(tmp_path):
+    train(tiny(tmp_path / "concat", steps=1, arch="concat"))
+    with pytest.raises(ValueError, match="holds a concat model"):
+        train(tiny(tmp_path / "a", steps=1, init=str(tmp_path / "concat")))
+    train(tiny(tmp_path / "d16", steps=1))
+    with pytest.raises(ValueError, match="other sizes"):
+        train(tiny(tmp_path / "d8", steps=1, embedding_dim=8, init=str(tmp_path / "d16")))
+    with pytest.raises(ValueError, match="no model in"):
+        train(tiny(tmp_path / "c", steps=1, init=str(tmp_path / "missing")))

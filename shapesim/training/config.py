@@ -38,6 +38,7 @@ class TrainConfig:
     freeze_backbone: bool = False  # agfusion: train only gate, projection and classifier on a fixed extractor
     embedding_dim: int = 128
     depth: int = 1  # agfusion: stages of the ResNet-50 in the extractor (1: the seed's cut after layer1; 2: layer2)
+    init: str = ""  # a weights folder whose model the run starts from (fine-tuning; empty: random weights)
     seed: int = 0
     device: str = "auto"  # auto = cuda, then mps, then cpu
     precision: str = "auto"  # auto | fp32 | bf16 | fp16

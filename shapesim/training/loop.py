@@ -14,6 +14,7 @@ import math
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -22,7 +23,7 @@ from tqdm import tqdm
 
 from ..data import PairBatch, PairGenerator, preset
 from ..metrics import summarise
-from ..models import PairModel
+from ..models import PairModel, load_model
 from ..runtime import autocast_dtype, keep_freed_memory
 from ..testsets import VALIDATION_SEED, PairSet, predict_batches
 from .checkpoint import RunFolder
@@ -206,6 +207,8 @@ def _set_up(
     core = config.build_model().to(device)  # the same initial weights on every rank
     memory_format = torch.channels_last if config.channels_last and device.type != "mps" else torch.contiguous_format
     core = core.to(memory_format=memory_format)
+    if config.init and not config.resume:
+        _start_from(core, config.init)
     started = time.perf_counter()
     if config.pretrain != "none" and not config.resume:
         if where.world > 1:
@@ -232,6 +235,19 @@ def _set_up(
         amp_dtype=amp_dtype,
     )
     return trainer, pre_seconds, start
+
+
+def _start_from(core: PairModel, folder: str) -> None:
+    """Fine-tuning: the run's model takes the weights of the model in ``folder`` (same design and sizes)."""
+    if not (Path(folder) / "config.json").is_file():
+        raise ValueError(f"init: no model in {folder} (it has no config.json)")
+    source = load_model(folder)
+    if type(source) is not type(core):
+        raise ValueError(f"init: {folder} holds a {source.arch} model; this run trains {core.arch}")
+    try:
+        core.load_state_dict(source.state_dict())
+    except RuntimeError as e:
+        raise ValueError(f"init: the model in {folder} has other sizes than this run's ({e})") from None
 
 
 def _resume_or_start(
