@@ -168,3 +168,25 @@ def test_init_from_another_design_or_nothing_is_a_clear_error(tmp_path):
         train(tiny(tmp_path / "d8", steps=1, embedding_dim=8, init=str(tmp_path / "d16")))
     with pytest.raises(ValueError, match="no model in"):
         train(tiny(tmp_path / "c", steps=1, init=str(tmp_path / "missing")))
+
+
+def test_mixed_presets_take_turns_and_keep_the_held_out_shapes_out(tmp_path, monkeypatch):
+    """--mix: step s draws from (preset, *mix)[s % n]; the held-out shapes stay out of every preset."""
+    from shapesim import data
+    from shapesim.shapes import NAMED
+
+    drawn = []
+    original = data.PairGenerator.params
+
+    def record(self, index):
+        a, b, label, hard = original(self, index)
+        if len(index) == 5:  # a training batch (validation scores 8 pairs)
+            drawn.append((self.spec.styles, {NAMED[int(i)] for p in (a, b) for i in p.shape[:, 0]}))
+        return a, b, label, hard
+
+    monkeypatch.setattr(data.PairGenerator, "params", record)
+    train(tiny(tmp_path, preset="shapes", mix=("sketch",), holdout=("heart",), steps=4, batch_size=5))
+    assert [styles for styles, _ in drawn] == [("fill", "outline"), ("sketch",)] * 2
+    assert not any("heart" in named for _, named in drawn)
+    with pytest.raises(ValueError, match="unknown preset"):
+        tiny(tmp_path, mix=("nonsense",))

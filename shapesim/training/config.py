@@ -20,6 +20,7 @@ class TrainConfig:
 
     arch: str = "agfusion"  # the design: agfusion, crossattn, concat or regionmatch (shapesim.models)
     preset: str = "open"  # generator preset to train on
+    mix: tuple[str, ...] = ()  # more presets: successive steps take their pairs from preset, mix[0], mix[1], … in turn
     holdout: tuple[str, ...] = ("composite", "glyph", "letter")  # families (or named shapes) never shown in training
     image_size: int = 64
     steps: int = 20000
@@ -51,7 +52,7 @@ class TrainConfig:
     progress: bool = True  # show a progress bar
 
     def __post_init__(self) -> None:
-        self.holdout = tuple(self.holdout)
+        self.holdout, self.mix = tuple(self.holdout), tuple(self.mix)
         for name in ("image_size", "steps", "batch_size", "eval_every", "eval_pairs"):
             if getattr(self, name) <= 0:
                 raise ValueError(f"{name} must be positive, got {getattr(self, name)}")
@@ -59,7 +60,7 @@ class TrainConfig:
             raise ValueError("lr and clip must be positive; weight_decay and warmup must not be negative")
         if self.precision not in ("auto", "fp32", "bf16", "fp16"):
             raise ValueError(f"precision must be one of auto, fp32, bf16, fp16; got {self.precision!r}")
-        self.spec()  # validates preset, holdout and shares
+        self.specs()  # validates presets, holdout and shares
         design = self.design  # validates the design
         if self.pretrain not in PRETRAIN:
             raise ValueError(f"pretrain must be one of {', '.join(PRETRAIN)}; got {self.pretrain!r}")
@@ -75,10 +76,16 @@ class TrainConfig:
     def design(self) -> type[PairModel]:
         return model_class(self.arch)
 
-    def spec(self) -> PairSpec:
-        """The training data: the preset without the held-out shapes, with the shares this run sets."""
+    def spec(self, name: str | None = None) -> PairSpec:
+        """The training data: the preset (or the mixed-in preset ``name``) without the held-out shapes, with
+        the shares this run sets."""
         shares = {name: getattr(self, name) for name in ("hard_negatives", "hard_positives", "framed")}
-        return replace(preset(self.preset, holdout=self.holdout), **{k: v for k, v in shares.items() if v is not None})
+        chosen = preset(name or self.preset, holdout=self.holdout)
+        return replace(chosen, **{k: v for k, v in shares.items() if v is not None})
+
+    def specs(self) -> tuple[PairSpec, ...]:
+        """The data of successive steps, in turn: the preset's, then each mixed-in preset's."""
+        return tuple(self.spec(name) for name in (self.preset, *self.mix))
 
     def model_kwargs(self) -> dict:
         """The settings of this config that the design takes (embedding_dim, depth)."""

@@ -94,15 +94,16 @@ class Trainer:
     model: torch.nn.Module
     optimizer: torch.optim.Optimizer
     scaler: torch.amp.GradScaler
-    data: PairGenerator
+    data: tuple[PairGenerator, ...]  # step s trains on data[s % len(data)]
     validation: PairSet
     memory_format: torch.memory_format
     amp_dtype: torch.dtype | None
 
     def batch(self, step: int) -> PairBatch:
-        """The step's pairs: each rank draws its own block, so the data position is the step."""
+        """The step's pairs: each rank draws its own block, so the data position is the step (and with
+        mixed presets, the step also says whose turn it is)."""
         c, w = self.config, self.where
-        return self.data((step * w.world + w.rank) * c.batch_size, c.batch_size)
+        return self.data[step % len(self.data)]((step * w.world + w.rank) * c.batch_size, c.batch_size)
 
     def step(self, step: int) -> float:
         """One optimiser step on the step's batch; returns the loss."""
@@ -229,7 +230,7 @@ def _set_up(
         model=where.wrap(core, device),
         optimizer=optimizer,
         scaler=torch.amp.GradScaler(device.type, enabled=amp_dtype == torch.float16 and device.type == "cuda"),
-        data=PairGenerator(config.spec(), config.image_size, seed=config.seed, device=device),
+        data=tuple(PairGenerator(spec, config.image_size, seed=config.seed, device=device) for spec in config.specs()),
         validation=PairSet("validation", validation, np.arange(config.eval_pairs)),
         memory_format=memory_format,
         amp_dtype=amp_dtype,
