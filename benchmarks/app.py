@@ -107,8 +107,18 @@ def load_pairs(folder: Path, count: int, size: int = 160) -> list[tuple[Path, Pa
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
          "--disable-sync", "--disable-quic", "--no-first-run", "--disable-dev-shm-usage"]  # fmt: skip
-_WATCH = """() => { window.__answered = []; new MutationObserver(() => window.__answered.push(performance.now()))
-    .observe(document.querySelector('#similarity'), {subtree: true, childList: true, characterData: true}); }"""
+# An answer, as the page sees it: heatmap B's picture changes (each answer sends a new one). The time of
+# each change is kept; the progress text and the panel's other updates are not answers.
+_WATCH = """() => {
+    window.__answered = [];
+    let last = null;
+    const root = document.querySelector('#heat_b');
+    new MutationObserver(() => {
+        const img = root.querySelector('img');
+        const src = img && img.getAttribute('src');
+        if (src && src !== last) { last = src; window.__answered.push(performance.now()); }
+    }).observe(root, {subtree: true, childList: true, attributes: true, attributeFilter: ['src']});
+}"""
 
 
 def stroke(page, elem_id: str, points) -> float:
@@ -149,11 +159,10 @@ def stroke_to_answer(url: str, strokes: int) -> list[float] | None:
         seconds = []
         for k in range(strokes):
             y = -50 + 100 * k / max(strokes - 1, 1)
-            count = page.evaluate("window.__answered.length")
             ended = stroke(page, "canvas_b", [(-40, y), (40, y + 5)])
-            page.wait_for_function(f"() => window.__answered.length > {count}", timeout=60_000)
-            page.wait_for_timeout(300)  # the panel settles (several mutations an answer)
-            seconds.append((page.evaluate(f"window.__answered[{count}]") - ended) / 1000)
+            page.wait_for_function("(t) => window.__answered.some(x => x > t)", arg=ended, timeout=60_000)
+            seconds.append((page.evaluate("(t) => window.__answered.find(x => x > t)", ended) - ended) / 1000)
+            page.wait_for_timeout(300)  # the panel settles before the next stroke
         browser.close()
     return seconds
 

@@ -9,7 +9,7 @@ All in one run, one after the other, on the same machine:
   drawn with PIL one by one and stacked, Adam, binary cross-entropy; run
   first, before shapesim's trainer changes how this process reuses freed
   memory (``shapesim.runtime.keep_freed_memory``), so it runs as a plain script would;
-- **shapesim**: the project's trainer with its defaults (preset `mixed`), the
+- **shapesim**: the project's trainer with its defaults (preset `open`), the
   same number of steps, validation excluded;
 - **limit**: the rate of a large fp32 and bf16 ``torch.matmul`` here, and the
   model's training FLOPs per pair (``torch.utils.flop_counter``): the pairs/s
@@ -159,7 +159,7 @@ def main() -> None:
             f"{100 * peer / limit:.0f}%",
         ],
         [
-            f"shapesim trainer, defaults (preset `mixed`, batch {figures['batch_size']})",
+            f"shapesim trainer, defaults (preset `{TrainConfig().preset}`, batch {figures['batch_size']})",
             f"{ours:.0f} pairs/s",
             f"{ours / peer:.2f}×",
             f"{figures['limit_pct']:.0f}%",

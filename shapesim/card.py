@@ -69,7 +69,10 @@ def model_card(folder: str | Path) -> str:
             "",
             f"Preset `{config.get('preset')}` at {config.get('image_size')}×{config.get('image_size')} pixels, "
             f"{config.get('steps')} steps of {config.get('batch_size')} pairs"
-            + (f"; classes held out of training: {', '.join(holdout)}." if holdout else "."),
+            + (f"; classes held out of training: {', '.join(holdout)}." if holdout else ".")
+            + (f" Successive steps took their pairs in turn from the presets {', '.join([config['preset'], *config['mix']])}."
+               if config.get("mix") else "")
+            + (f" Fine-tuned: the run started from the model of `{config['init']}`." if config.get("init") else ""),
             "",
             "```sh",
             training_command(config),

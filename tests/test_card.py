@@ -34,3 +34,12 @@ def test_a_card_without_training_or_results_is_still_a_card(tmp_path):
     (tmp_path / "train_config.json").write_text(json.dumps({"arch": "concat"}))
     card = model_card(tmp_path)
     assert "## Results" not in card and "ConcatModel" in card
+
+
+def test_a_fine_tuned_models_card_says_where_it_started_and_what_was_mixed_in(tmp_path):
+    ConcatModel(hidden=8).save_pretrained(tmp_path)
+    config = {"arch": "concat", "preset": "open", "mix": ["seed"], "init": "runs/mine", "steps": 600}
+    (tmp_path / "train_config.json").write_text(json.dumps(config))
+    card = model_card(tmp_path)
+    assert "in turn from the presets open, seed" in card and "started from the model of `runs/mine`" in card
+    assert "--mix seed" in card and "--init runs/mine" in card
