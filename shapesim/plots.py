@@ -109,8 +109,8 @@ def atlas_map(atlas, title: str | None = None, placed: list[tuple[float, float, 
     """
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(7.2, 5.6))
-    colours = plt.get_cmap("tab10")
     for k, name in enumerate(atlas.class_names):
+        colour = _PALETTE[k % len(_PALETTE)]  # the SVG map's colours: one per category (tab10 has only ten)
         m = atlas.cls == k
         if not m.any():
             continue
@@ -120,8 +120,8 @@ def atlas_map(atlas, title: str | None = None, placed: list[tuple[float, float, 
             atlas.coords[m, 1],
             s=7,
             alpha=0.75,
-            facecolors="none" if held else colours(k),
-            edgecolors=colours(k),
+            facecolors="none" if held else colour,
+            edgecolors=colour,
             linewidths=0.6,
             label=f"{name} (held out)" if held else name,
         )

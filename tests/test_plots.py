@@ -27,3 +27,17 @@ def test_every_figure_draws(tmp_path):
     assert len(figures["pairs"].axes) == 6  # 5 pairs on a 2-column grid
     labels = [t.get_text() for t in figures["map"].axes[0].get_legend().get_texts()]
     assert "arrow (held out)" in labels and "circle" in labels
+
+
+def test_every_category_of_the_map_has_its_own_colour():
+    """Nine named shapes and eight families: seventeen categories, seventeen colours (not tab10's ten)."""
+    from matplotlib.colors import to_hex
+
+    n = 17
+    rng = np.random.default_rng(0)
+    emb, coords = rng.normal(size=(2 * n, 4)).astype(np.float32), rng.normal(size=(2 * n, 2)).astype(np.float32)
+    atlas = Atlas(emb, coords, np.arange(2 * n) % n, np.zeros(2 * n, int), np.zeros((2 * n, 32, 32), np.uint8))
+    assert len(atlas.class_names) >= n
+    ax = atlas_map(atlas).axes[0]
+    colours = {to_hex(c.get_edgecolor()[0]) for c in ax.collections}
+    assert len(colours) == len(ax.collections) == n
