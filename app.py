@@ -230,7 +230,11 @@ def build(predictor: Predictor | None = None, atlas=None, variants: Path | None 
                         heat_a = gr.Image(label="Where the model looked in A", type="numpy", format="jpeg",
                                           interactive=False, height=180)  # fmt: skip
                         heat_b = gr.Image(
-                            label="... and in B", type="numpy", format="jpeg", interactive=False, height=180,
+                            label="... and in B",
+                            type="numpy",
+                            format="jpeg",
+                            interactive=False,
+                            height=180,
                             elem_id="heat_b",
                         )
                     legend = gr.HTML(

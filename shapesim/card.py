@@ -64,14 +64,15 @@ def model_card(folder: str | Path) -> str:
     ]
     if config:
         holdout = tuple(config.get("holdout", ()))
+        mix = config.get("mix") or []
+        presets = [config.get("preset"), *mix]
         lines += [
             "## Training",
             "",
             f"Preset `{config.get('preset')}` at {config.get('image_size')}×{config.get('image_size')} pixels, "
             f"{config.get('steps')} steps of {config.get('batch_size')} pairs"
             + (f"; classes held out of training: {', '.join(holdout)}." if holdout else ".")
-            + (f" Successive steps took their pairs in turn from the presets {', '.join([config['preset'], *config['mix']])}."
-               if config.get("mix") else "")
+            + (f" Successive steps took their pairs in turn from the presets {', '.join(presets)}." if mix else "")
             + (f" Fine-tuned: the run started from the model of `{config['init']}`." if config.get("init") else ""),
             "",
             "```sh",
