@@ -7,6 +7,7 @@ import json
 import os
 import platform
 import re
+import shlex
 import sys
 import time
 from pathlib import Path
@@ -18,7 +19,7 @@ README = Path(__file__).resolve().parent.parent / "README.md"
 
 def parser(description: str) -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(description=description)
-    p.add_argument("--json", action="store_true", help="print the figures as one JSON object")
+    p.add_argument("--json", action="store_true", help="print the figures as one JSON object (changes no file)")
     p.add_argument("--no-readme", action="store_true", help="do not rewrite the README table")
     p.add_argument("--threads", type=int, default=None, help="torch threads (default: all cores)")
     return p
@@ -53,13 +54,14 @@ def markdown_table(header: list[str], rows: list[list[object]]) -> str:
 
 
 def publish(name: str, figures: dict, table: str, args: argparse.Namespace) -> None:
-    """Print the figures (JSON or the table) and put the table in the README between its markers."""
-    command = "python " + " ".join([f"benchmarks/{Path(sys.argv[0]).name}", *sys.argv[1:]]).replace(" --json", "")
+    """Print the figures as JSON (``--json``: no file changes), or print the table and put it in the README
+    between its markers (unless ``--no-readme``)."""
+    command = "python " + shlex.join([f"benchmarks/{Path(sys.argv[0]).name}", *sys.argv[1:]])
     block = f"{table}\n\n<sub>`{command}` on {machine()}.</sub>"
     if args.json:
         print(json.dumps(figures))
-    else:
-        print(block)
+        return
+    print(block)
     if not args.no_readme:
         start, end = f"<!-- {name}:start -->", f"<!-- {name}:end -->"
         text = README.read_text()
