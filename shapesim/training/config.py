@@ -79,7 +79,7 @@ class TrainConfig:
     def spec(self, name: str | None = None) -> PairSpec:
         """The training data: the preset (or the mixed-in preset ``name``) without the held-out shapes, with
         the shares this run sets."""
-        shares = {name: getattr(self, name) for name in ("hard_negatives", "hard_positives", "framed")}
+        shares = {share: getattr(self, share) for share in ("hard_negatives", "hard_positives", "framed")}
         chosen = preset(name or self.preset, holdout=self.holdout)
         return replace(chosen, **{k: v for k, v in shares.items() if v is not None})
 

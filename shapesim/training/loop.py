@@ -14,7 +14,6 @@ import math
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 
 import numpy as np
 import torch
@@ -23,9 +22,10 @@ from tqdm import tqdm
 
 from ..data import PairBatch, PairGenerator, preset
 from ..metrics import summarise
-from ..models import PairModel, load_model
+from ..models import PairModel
 from ..runtime import autocast_dtype, keep_freed_memory
 from ..testsets import VALIDATION_SEED, PairSet, predict_batches
+from ..weights import WeightsFolder
 from .checkpoint import RunFolder
 from .config import TrainConfig
 from .distributed import Distributed, setup_distributed
@@ -240,9 +240,10 @@ def _set_up(
 
 def _start_from(core: PairModel, folder: str) -> None:
     """Fine-tuning: the run's model takes the weights of the model in ``folder`` (same design and sizes)."""
-    if not (Path(folder) / "config.json").is_file():
-        raise ValueError(f"init: no model in {folder} (it has no config.json)")
-    source = load_model(folder)
+    weights = WeightsFolder(folder)
+    if not (weights / weights.CONFIG).is_file():
+        raise ValueError(f"init: no model in {folder} (it has no {weights.CONFIG})")
+    source = weights.load_model()
     if type(source) is not type(core):
         raise ValueError(f"init: {folder} holds a {source.arch} model; this run trains {core.arch}")
     try:
