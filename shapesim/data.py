@@ -25,7 +25,17 @@ import torch
 from torch import Tensor
 
 from .images import FILL
-from .shapes import FAMILY_NAMES, NAMED, TAU, check_families, draw_identities, identity_names, near_misses, outline
+from .shapes import (
+    FAMILY_NAMES,
+    NAMED,
+    TAU,
+    check_families,
+    draw_identities,
+    identity_names,
+    least_radius,
+    near_misses,
+    outline,
+)
 
 __all__ = [
     "STYLES",
@@ -383,7 +393,9 @@ class Strokes:
 
 def geometry(params: ShapeParams, image_size: int) -> Strokes:
     """The polylines of every picture: its identity's outline, drawn by hand for the sketch style,
-    then mirrored, stretched, turned, scaled and placed in a picture of ``image_size`` pixels."""
+    then mirrored, stretched, turned, scaled and placed in a picture of ``image_size`` pixels. A shape
+    whose finest feature would be under a pixel deep at its size (:func:`shapesim.shapes.least_radius`)
+    is drawn that much larger, moved in if need be to stay in the picture."""
     o = outline(params.family.numpy(), params.shape.numpy())
     points, count, closed = o.points, o.count, o.closed
     pressure = np.ones(points.shape[:3])
@@ -402,8 +414,16 @@ def geometry(params: ShapeParams, image_size: int) -> Strokes:
     x, y = x * stretch, y / stretch
     a = params.angle.numpy().astype(np.float64)[:, None, None]
     x, y = x * np.cos(a) - y * np.sin(a), x * np.sin(a) + y * np.cos(a)
-    r = params.size.numpy().astype(np.float64)[:, None, None]
-    cx, cy = (params.centre.numpy().astype(np.float64)[:, None, None, i] for i in (0, 1))
+    # never so small that the finest feature of the shape is under a pixel (a small decagon is a circle)
+    aspect = params.aspect.numpy().astype(np.float64)
+    least = least_radius(params.family.numpy(), params.shape.numpy()) * np.sqrt(aspect) / s  # the short axis too
+    least = np.minimum(least, 0.95 / np.sqrt(aspect))
+    size = np.maximum(params.size.numpy().astype(np.float64), least)
+    centre = params.centre.numpy().astype(np.float64)
+    reach = _reach(size, aspect)[:, None]
+    centre = np.clip(centre, -reach, reach)
+    r = size[:, None, None]
+    cx, cy = (centre[:, None, None, i] for i in (0, 1))
     px, py = (x * r + cx + 1) * s, (1 - (y * r + cy)) * s
     half = params.width.numpy().astype(np.float64)[:, None, None] * image_size / 2 * pressure
     framed = params.framed.numpy()

@@ -42,6 +42,7 @@ __all__ = [
     "family_index",
     "check_families",
     "outline",
+    "least_radius",
     "draw_identities",
     "near_misses",
     "identity_names",
@@ -185,6 +186,11 @@ def _regular_outline(p: np.ndarray) -> Outline:
     return _polygon(n, i * TAU / n[:, None], np.ones((len(p), 10))).fitted()
 
 
+def _regular_detail(p: np.ndarray) -> np.ndarray:
+    """The sagitta of a side: 1 - cos(pi / n) (a decagon's sides lie 0.05 of its radius inside the circle)."""
+    return 1 - np.cos(math.pi / p[:, 0])
+
+
 def _regular_near(p: np.ndarray, u: np.ndarray) -> np.ndarray:
     """One side more or fewer (a hexagon and a heptagon)."""
     q = p.copy()
@@ -274,6 +280,11 @@ def _blob_outline(p: np.ndarray) -> Outline:
     x = np.where(ellipse, p[:, 9:10] * np.cos(t), r * np.cos(t))
     y = np.where(ellipse, np.sin(t), r * np.sin(t))
     return _ring(x, y).fitted()
+
+
+def _blob_detail(p: np.ndarray) -> np.ndarray:
+    """How far the strongest harmonic bends the circle; an ellipse's aspect shows at any size."""
+    return np.where(p[:, 0] > 0.5, 1.0, np.abs(p[:, 1:5]).max(1))
 
 
 def _blob_near(p: np.ndarray, u: np.ndarray) -> np.ndarray:
@@ -619,6 +630,9 @@ class Family:
     near: Callable[[np.ndarray, np.ndarray], np.ndarray]  # identities, uniforms → close but different identities
     names: Callable[[np.ndarray], list[str]]  # identities → what to call each, for people
     fixed: int = 0  # how many identities the family has, when it has a list of them (0: without end)
+    # identities → the depth of the finest feature that tells each from its near misses, as a share of its
+    # radius (a regular n-gon's: how far its sides fall inside the circle); None: coarse enough at any size
+    detail: Callable[[np.ndarray], np.ndarray] | None = None
 
 
 def _named_names(p):
@@ -629,14 +643,14 @@ FAMILIES: tuple[Family, ...] = (
     Family("named", "the nine named shapes: " + ", ".join(NAMED), _table_sample(len(NAMED)), _named_outline,
            _named_near, _named_names, fixed=len(NAMED)),
     Family("polygon", "regular polygons of 6-10 sides", _regular_sample, _regular_outline, _regular_near,
-           lambda p: [f"regular {int(n)}-gon" for n in p[:, 0]]),
+           lambda p: [f"regular {int(n)}-gon" for n in p[:, 0]], detail=_regular_detail),
     Family("irregular", "polygons of 3-8 vertices anywhere: triangles of every proportion, convex and concave",
            _irregular_sample, _irregular_outline, _irregular_near,
            lambda p: [f"{int(n)}-vertex polygon" for n in p[:, 0]]),
     Family("star-polygon", "stars of 4-9 points, shallow or deep", _star_sample, _star_outline, _star_near,
            lambda p: [f"{int(k)}-point star" for k in p[:, 0]]),
     Family("blob", "smooth closed curves and ellipses", _blob_sample, _blob_outline, _blob_near,
-           lambda p: ["ellipse" if e > 0.5 else "blob" for e in p[:, 0]]),
+           lambda p: ["ellipse" if e > 0.5 else "blob" for e in p[:, 0]], detail=_blob_detail),
     Family("stroke", "open strokes: " + ", ".join(STROKES), _strokes_sample, _strokes_outline, _strokes_near,
            lambda p: [list(STROKES)[int(k)] for k in p[:, 0]]),
     Family("composite", "figures of two or three parts: one inside, beside or on top of another, overlapping, three",
@@ -681,6 +695,19 @@ def outline(family: np.ndarray, params: np.ndarray) -> Outline:
     if not parts:
         return Outline(np.zeros((0, 1, 2, 2)), np.zeros((0, 1), np.int64), np.zeros((0, 1), bool))
     return _merge(parts, len(family))
+
+
+def least_radius(family: np.ndarray, params: np.ndarray, pixels: float = 1.0) -> np.ndarray:
+    """The smallest radius, in pixels, at which each identity's finest feature (:attr:`Family.detail`) is
+    ``pixels`` deep: drawn smaller, a decagon is a circle and a nonagon to any eye, and a pair of them
+    called "different" would teach a difference nobody can see. 0 where any size shows the shape."""
+    family = np.asarray(family, dtype=np.int64)
+    least = np.zeros(len(family))
+    for f in np.unique(family):
+        if FAMILIES[f].detail is not None:
+            rows = np.nonzero(family == f)[0]
+            least[rows] = pixels / FAMILIES[f].detail(np.asarray(params, dtype=np.float64)[rows])
+    return least
 
 
 def _pick(u: np.ndarray, names: tuple[str, ...], vocabulary: tuple[str, ...]) -> np.ndarray:

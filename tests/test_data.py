@@ -251,3 +251,21 @@ def test_sketch_is_not_a_perfect_outline():
 def test_bad_settings_raise_a_clear_value_error(make, message):
     with pytest.raises(ValueError, match=message):
         make()
+
+
+def test_no_shape_is_drawn_too_small_for_its_finest_feature():
+    # A regular decagon whose sides lie less than a pixel inside its circle is a circle to any eye, and a
+    # nonagon too: such a picture is drawn larger, so that no pair teaches a difference nobody can see.
+    spec = PairSpec(families=("polygon",), styles=("fill",), size=(0.15, 0.2), hard_edges=1.0)
+    p = sample_images(spec, 0, np.arange(64))
+    sides = p.shape[:, 0].numpy()
+    for size in (64, 128):
+        ink = (_coverage(p, size) > 0.5).numpy()
+        for picture, n in zip(ink, sides, strict=True):
+            ys, xs = np.nonzero(picture)
+            radius = np.hypot(ys - ys.mean(), xs - xs.mean()).max() + 0.5  # pixels, centre to corner
+            assert radius * (1 - np.cos(np.pi / n)) > 0.9  # how deep its sides lie inside its circle
+            assert not (picture[0].any() or picture[-1].any() or picture[:, 0].any() or picture[:, -1].any())
+    small = PairSpec(families=("named",), named=("circle", "square"), size=(0.15, 0.2))
+    circles = sample_images(small, 0, np.arange(16), shape=np.zeros((16, 24)))
+    assert ((_coverage(circles) > 0.5).any(1).sum(1) < 0.35 * 64).all()  # a circle stays small (a decagon: 40 px)
