@@ -16,6 +16,8 @@ proportion (a 2:1 rectangle vs a square), an open stroke vs a closed one: differ
 So an identity is a shape up to similarity; the renderer's aspect jitter (up to
 about 1.3 between two pictures) is the tolerance of a hand, and the families'
 near misses (:attr:`Family.near`) differ from their identity by more than that.
+A difference has to be one a picture can show: no shape is drawn so small that its
+finest feature (:attr:`Family.detail`) is under a pixel deep (:func:`least_radius`).
 
 Adding a family is one entry in :data:`FAMILIES`: how to draw identities from
 uniform random numbers, how to make their outlines, and how to make a near miss.
