@@ -320,6 +320,11 @@ def _sample_colours(u: np.ndarray, style: np.ndarray, spec: PairSpec) -> tuple[n
     return fg, bg
 
 
+def _largest(aspect):
+    """The largest size (radius, a fraction of half the image) at which a shape of this aspect fits."""
+    return 0.95 / np.sqrt(aspect)
+
+
 def _reach(size, aspect):
     """How far from the middle a shape's centre may go and keep the shape in the picture."""
     return (1 - size * aspect**0.5 - 0.04).clip(0, None)
@@ -350,7 +355,7 @@ def sample_images(
     max_aspect = np.where(sketch, spec.sketch_aspect, spec.aspect)
     aspect = np.exp(u[:, 2] * np.log(max_aspect))
     lo, hi = spec.size
-    size = np.minimum(lo + (hi - lo) * u[:, 3], 0.95 / np.sqrt(aspect))
+    size = np.minimum(lo + (hi - lo) * u[:, 3], _largest(aspect))
     centre = (u[:, 4:6] * 2 - 1) * _reach(size, aspect)[:, None]
     fg, bg = _sample_colours(u[:, 10:27], style, spec)
     width = np.where(sketch, 0.015 + 0.085 * u[:, 7] ** 1.5, 0.02 + 0.08 * u[:, 7])
@@ -410,15 +415,14 @@ def geometry(params: ShapeParams, image_size: int) -> Strokes:
     s = image_size / 2
     x, y = points[..., 0], points[..., 1]
     x = np.where(params.mirror.numpy()[:, None, None], -x, x)
-    stretch = np.sqrt(params.aspect.numpy().astype(np.float64))[:, None, None]
+    aspect = params.aspect.numpy().astype(np.float64)
+    stretch = np.sqrt(aspect)[:, None, None]
     x, y = x * stretch, y / stretch
     a = params.angle.numpy().astype(np.float64)[:, None, None]
     x, y = x * np.cos(a) - y * np.sin(a), x * np.sin(a) + y * np.cos(a)
     # never so small that the finest feature of the shape is under a pixel (a small decagon is a circle)
-    aspect = params.aspect.numpy().astype(np.float64)
     least = least_radius(params.family.numpy(), params.shape.numpy()) * np.sqrt(aspect) / s  # the short axis too
-    least = np.minimum(least, 0.95 / np.sqrt(aspect))
-    size = np.maximum(params.size.numpy().astype(np.float64), least)
+    size = np.maximum(params.size.numpy().astype(np.float64), np.minimum(least, _largest(aspect)))
     centre = params.centre.numpy().astype(np.float64)
     reach = _reach(size, aspect)[:, None]
     centre = np.clip(centre, -reach, reach)
