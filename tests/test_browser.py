@@ -96,8 +96,16 @@ def _verdict(page) -> str:
 
 
 def _answer(page, old: str = "") -> str:
-    """The winning label once the verdict shows a new answer (no toast may appear meanwhile)."""
+    """The winning label once the verdict shows a new answer and keeps it for 1.5 s (an answer to an
+    earlier state of the pictures may still arrive first; no toast may appear meanwhile)."""
     page.wait_for_function(_TOP, arg=old, timeout=60_000)
+    shown, same = _verdict(page), 0
+    for _ in range(120):
+        if same == 6:
+            break
+        page.wait_for_timeout(250)
+        now = _verdict(page)
+        shown, same = now, (same + 1 if now == shown else 0)
     assert not page.locator(".toast-body").count(), page.locator(".toast-body").first.inner_text()
     return page.locator("#verdict .output-class").inner_text().strip()
 
