@@ -24,12 +24,13 @@ import numpy as np  # noqa: E402
 import PIL.Image  # noqa: E402
 
 from shapesim.card import heatmap_meaning, weights_summary  # noqa: E402
-from shapesim.data import PRESETS, PairGenerator  # noqa: E402
+from shapesim.data import PairGenerator  # noqa: E402
 from shapesim.hub import BUNDLED  # noqa: E402
 from shapesim.images import MAX_PIXELS, ImageError, read_image  # noqa: E402
 from shapesim.plots import COLOUR_BAR, MAP_CSS, MAP_JS, map_svg  # noqa: E402
 from shapesim.predict import Predictor, Predictors  # noqa: E402
 from shapesim.runtime import keep_freed_memory  # noqa: E402
+from shapesim.spec import PRESETS  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent
 ASSETS = ROOT / "assets"

@@ -1,6 +1,6 @@
 """How fast the app starts and answers, alone and under load, measured from outside as browsers would.
 
-    python benchmarks/app.py [--json]
+    python -m benchmarks.app [--json]
 
 Starts `python app.py` (the bundled model) on a free port on 127.0.0.1,
 measures the seconds until the first successful compare through
@@ -27,10 +27,9 @@ from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from benchmarks.common import markdown_table, parser, publish, setup
 
-from benchmarks.common import markdown_table, parser, publish, setup  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def editor(path: Path) -> dict:

@@ -1,7 +1,7 @@
 """The seed's fusion designs and its proposed training improvements, trained on the same budget and compared
 on shapes they never saw.
 
-    python benchmarks/architectures.py [--json] [--pairs 64000] [--repeat 2] [--only NAME ...]
+    python -m benchmarks.architectures [--json] [--pairs 64000] [--repeat 2] [--only NAME ...]
 
 Every variant trains from scratch on the same data (preset `open`, the composite, glyph and letter
 families held out, the same seed) for the same number of pairs; variants with pre-training spend a
@@ -13,7 +13,8 @@ of the trained families, on the held-out families and on mouse-drawn doodles of 
 (--eval-pairs each, doodles at most 400); ``Predictor.compare`` latency for one pair of 280×280
 drawings, p50. The held-out F1 is also measured every --curve-pairs during training (on 400 fixed
 pairs) and plotted against the pairs seen (``assets/architectures.png``). The --repeat best variants on
-held-out families are trained again with another seed, and both rows shown.
+held-out families are trained again with another seed, and both rows shown. ``--rescore`` trains
+nothing: it scores the kept checkpoints again (after a change of the test sets) and rewrites the table.
 """
 
 from __future__ import annotations
@@ -30,17 +31,16 @@ import torch
 import torch.nn.functional as F
 from torch.utils.flop_counter import FlopCounterMode
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from benchmarks.common import markdown_table, parser, publish, setup
+from shapesim.card import write_model_card
+from shapesim.evaluate import evaluate_folder
+from shapesim.predict import Predictor
+from shapesim.runtime import keep_freed_memory
+from shapesim.testsets import make_test_sets, score
+from shapesim.training import TrainConfig, train
+from shapesim.weights import WeightsFolder
 
-from benchmarks.common import markdown_table, parser, publish, setup  # noqa: E402
-from shapesim.card import write_model_card  # noqa: E402
-from shapesim.evaluate import evaluate_folder  # noqa: E402
-from shapesim.predict import Predictor  # noqa: E402
-from shapesim.runtime import keep_freed_memory  # noqa: E402
-from shapesim.testsets import make_test_sets, score  # noqa: E402
-from shapesim.training import TrainConfig, train  # noqa: E402
-from shapesim.weights import WeightsFolder  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 VARIANTS_DIR = ROOT / "checkpoints" / "variants"
 FIGURE = ROOT / "assets" / "architectures.png"
@@ -108,24 +108,35 @@ def run_variant(name: str, variant: dict, args, seed: int = 0) -> dict:
             curve.append((pre_pairs + step * config.batch_size, round(score(model, heldout)["f1"], 4)))
             model.train()
 
-    trained = train(config, callback=measure)
+    train(config, callback=measure)
     (out / WeightsFolder.STATE).unlink(missing_ok=True)  # the resume state: not part of the bundle
-    scores = evaluate_folder(out, pairs=args.eval_pairs, device="cpu", names=SETS)
-    WeightsFolder(out).save_eval_results(scores)
-    write_model_card(out)
-    reached = next((r for r in trained.history if r["val_f1"] >= 0.95), None)
+    return scored(out, name, args.eval_pairs, curve, save=True)
+
+
+def scored(out: Path, name: str, eval_pairs: int, curve: list | None = None, save: bool = False) -> dict:
+    """A variant's row from its folder: what its training recorded, and its test sets scored now
+    (the same pairs as every eval.json's); with ``save``, kept as its eval.json and model card."""
+    weights = WeightsFolder(out)
+    config = TrainConfig.from_json(out / weights.TRAIN_CONFIG)
+    history = weights.metrics()
+    scores = evaluate_folder(out, pairs=eval_pairs, device="cpu", names=SETS)
+    if save:
+        weights.save_eval_results(scores)
+        write_model_card(out)
+    reached = next((r for r in history if r["val_f1"] >= 0.95), None)
     return {
         "name": name,
-        "seed": seed,
+        "seed": config.seed,
         "folder": str(out.relative_to(ROOT)) if out.is_relative_to(ROOT) else out.name,
-        "parameters": sum(p.numel() for p in trained.model.parameters()),
+        "parameters": sum(p.numel() for p in weights.load_model().parameters()),
         "train_mflops_per_pair": round(flops_per_pair(config) / 1e6, 1),
-        "pairs_per_s": round(trained.pairs_per_s, 1),
+        "pairs_per_s": history[-1]["pairs_per_s"],
         "seconds_to_f1_095": reached["seconds"] if reached else None,
         "pairs_to_f1_095": reached["pairs"] if reached else None,
         **{f"f1_{k.replace('-', '_')}": round(v["f1"], 4) for k, v in scores.items()},
-        "heldout_curve": curve,
+        "heldout_curve": curve,  # None: not measured in this run
         "latency_ms": round(latency_ms(out), 1),
+        "pairs": history[-1]["pairs"],
     }
 
 
@@ -158,9 +169,14 @@ def main() -> None:
     p.add_argument("--curve-pairs", type=int, default=8000, help="pairs between points of the held-out curve")
     p.add_argument("--repeat", type=int, default=2, help="best variants on held-out families trained again (seed 1)")
     p.add_argument("--only", nargs="*", default=None, choices=list(VARIANTS), metavar="NAME")
+    p.add_argument(
+        "--rescore", action="store_true", help="no training: score the checkpoints in checkpoints/variants/ again"
+    )
     args = p.parse_args()
     setup(args)
     keep_freed_memory()
+    if args.rescore:
+        return rescore(args)
     # the checkpoints go to checkpoints/variants/; with --json (figures only) nowhere that stays
     args.folder = Path(tempfile.mkdtemp(prefix="shapesim-variants-")) if args.json else VARIANTS_DIR
     rows = []
@@ -173,9 +189,26 @@ def main() -> None:
         print(json.dumps(rows[-1]), file=sys.stderr, flush=True)
     if not args.json:
         plot(rows, FIGURE)
+    publish("architectures", {"variants": rows, "pairs": args.pairs}, table_of(rows, args.pairs), args)
+
+
+def rescore(args) -> None:
+    """The table again from the kept checkpoints: training figures as they recorded them, test sets now."""
+    names = {folder_name(name, seed): name for name in VARIANTS for seed in (0, 1)}
+    rows = [
+        scored(folder, names[folder.name], args.eval_pairs, save=not args.json)
+        for folder in sorted(VARIANTS_DIR.iterdir())
+        if folder.name in names and (args.only is None or names[folder.name] in args.only)
+    ]
+    rows.sort(key=lambda r: (r["seed"], list(VARIANTS).index(r["name"])))
+    pairs = max(r["pairs"] for r in rows)
+    publish("architectures", {"variants": rows, "pairs": pairs}, table_of(rows, pairs), args)
+
+
+def table_of(rows: list[dict], pairs: int) -> str:
     header = ["variant", "parameters", "training MFLOP / pair", "pairs/s", "to validation F1 ≥ 0.95", "F1 named",
               "F1 trained families", "F1 **held-out families**", "F1 doodles of held-out", "compare, p50"]  # fmt: skip
-    table = markdown_table(
+    return markdown_table(
         header,
         [
             [
@@ -185,14 +218,13 @@ def main() -> None:
                 f"{r['pairs_per_s']:.0f}",
                 f"{r['seconds_to_f1_095']:.0f} s, {r['pairs_to_f1_095']:,} pairs"
                 if r["seconds_to_f1_095"] is not None
-                else f"not in {args.pairs:,} pairs",
+                else f"not in {pairs:,} pairs",
                 *(f"{r[k]:.3f}" for k in ("f1_named", "f1_trained", "f1_heldout", "f1_doodles_heldout")),
                 f"{r['latency_ms']:.0f} ms",
             ]
             for r in rows
         ],
     )
-    publish("architectures", {"variants": rows, "pairs": args.pairs}, table, args)
 
 
 if __name__ == "__main__":

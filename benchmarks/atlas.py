@@ -1,6 +1,6 @@
 """How well the embedding map separates the classes: leave-one-out k-NN accuracy.
 
-    python benchmarks/atlas.py [--json]
+    python -m benchmarks.atlas [--json]
 
 Reads the bundled atlas (made by `python -m shapesim atlas --weights checkpoints`)
 and scores the class of every reference picture from its 10 nearest neighbours,
@@ -10,17 +10,12 @@ held out of training.
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from benchmarks.common import markdown_table, parser, publish, setup  # noqa: E402
-from shapesim.hub import BUNDLED  # noqa: E402
-from shapesim.metrics import knn_accuracy  # noqa: E402
-from shapesim.weights import WeightsFolder  # noqa: E402
+from benchmarks.common import markdown_table, parser, publish, setup
+from shapesim.hub import BUNDLED
+from shapesim.metrics import knn_accuracy
+from shapesim.weights import WeightsFolder
 
 
 def main() -> None:

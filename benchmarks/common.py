@@ -1,4 +1,8 @@
-"""What every benchmark shares: its command line, the README table it owns, the machine it ran on."""
+"""What every benchmark shares: its command line, the README table it owns, the machine it ran on.
+
+Benchmarks run from the repository's root as modules (``python -m benchmarks.NAME``), on the
+installed package (``pip install -e .``, which requirements-dev.txt does).
+"""
 
 from __future__ import annotations
 
@@ -56,7 +60,7 @@ def markdown_table(header: list[str], rows: list[list[object]]) -> str:
 def publish(name: str, figures: dict, table: str, args: argparse.Namespace) -> None:
     """Print the figures as JSON (``--json``: no file changes), or print the table and put it in the README
     between its markers (unless ``--no-readme``)."""
-    command = "python " + shlex.join([f"benchmarks/{Path(sys.argv[0]).name}", *sys.argv[1:]])
+    command = "python -m " + shlex.join([f"benchmarks.{Path(sys.argv[0]).stem}", *sys.argv[1:]])
     block = f"{table}\n\n<sub>`{command}` on {machine()}.</sub>"
     if args.json:
         print(json.dumps(figures))

@@ -1,6 +1,6 @@
 """How fast the pair generator draws pictures, per preset, on this machine.
 
-    python benchmarks/generator.py [--json] [--image-size 64] [--batch 256]
+    python -m benchmarks.generator [--json] [--image-size 64] [--batch 256]
 
 Each preset with both renderers, side by side in one process: the compiled
 loop (``shapesim.fastdraw``, what batches on the CPU use) and the PyTorch one
@@ -11,17 +11,14 @@ training does (``shapesim.runtime.keep_freed_memory``). The loop's compilation
 
 from __future__ import annotations
 
-import sys
 import time
-from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from benchmarks.common import markdown_table, parser, publish, setup  # noqa: E402
-from shapesim.data import PRESETS, PairGenerator  # noqa: E402
-from shapesim.runtime import keep_freed_memory  # noqa: E402
+from benchmarks.common import markdown_table, parser, publish, setup
+from shapesim.data import PairGenerator
+from shapesim.runtime import keep_freed_memory
+from shapesim.spec import PRESETS
 
 
 def images_per_second(name: str, image_size: int, batch: int, seconds: float, compiled: bool) -> float:

@@ -1,6 +1,6 @@
 """How fast the Predictor answers, on this machine, with the bundled checkpoint.
 
-    python benchmarks/inference.py [--json]
+    python -m benchmarks.inference [--json]
 
 - compare(): one pair of 280×280 canvas drawings, end to end (decoding,
   framing, the model, both heatmaps), p50 and p95 over --repeats calls;
@@ -20,20 +20,16 @@ first in a plain process, before that setting, for scripts that skip it.
 
 from __future__ import annotations
 
-import sys
 import time
-from pathlib import Path
 
 import numpy as np
 import torch
 from torch.utils.flop_counter import FlopCounterMode
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from benchmarks.common import markdown_table, matmul_gflops, parser, publish, setup  # noqa: E402
-from shapesim.doodles import doodle_pairs  # noqa: E402
-from shapesim.predict import CHUNK, Predictor  # noqa: E402
-from shapesim.runtime import keep_freed_memory  # noqa: E402
+from benchmarks.common import markdown_table, matmul_gflops, parser, publish, setup
+from shapesim.doodles import doodle_pairs
+from shapesim.predict import CHUNK, Predictor
+from shapesim.runtime import keep_freed_memory
 
 
 def timings(fn, repeats: int) -> np.ndarray:

@@ -1,6 +1,6 @@
 """How well the bundled model answers, on the fixed test sets and on mouse-drawn-looking doodles.
 
-    python benchmarks/quality.py [--json] [--pairs 2000]
+    python -m benchmarks.quality [--json] [--pairs 2000]
 
 The same figures as `python -m shapesim evaluate --weights checkpoints`, written
 to the README's results table.
@@ -8,17 +8,12 @@ to the README's results table.
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from benchmarks.common import parser, publish, setup  # noqa: E402
-from shapesim.evaluate import evaluate_folder  # noqa: E402
-from shapesim.hub import BUNDLED  # noqa: E402
-from shapesim.metrics import results_table  # noqa: E402
-from shapesim.runtime import keep_freed_memory  # noqa: E402
-from shapesim.weights import WeightsFolder  # noqa: E402
+from benchmarks.common import parser, publish, setup
+from shapesim.evaluate import evaluate_folder
+from shapesim.hub import BUNDLED
+from shapesim.metrics import results_table
+from shapesim.runtime import keep_freed_memory
+from shapesim.weights import WeightsFolder
 
 
 def main() -> None:

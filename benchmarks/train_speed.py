@@ -1,6 +1,6 @@
 """Training speed side by side: a plain PyTorch loop, shapesim's trainer, and this machine's limit.
 
-    python benchmarks/train_speed.py [--json] [--steps 30]
+    python -m benchmarks.train_speed [--json] [--steps 30]
 
 All in one run, one after the other, on the same machine:
 
@@ -37,12 +37,11 @@ import torch.nn.functional as F
 from PIL import Image, ImageDraw
 from torch.utils.flop_counter import FlopCounterMode
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from benchmarks.common import markdown_table, matmul_gflops, parser, publish, setup
+from shapesim.models import AGFusionModel
+from shapesim.training import TrainConfig, train
 
-from benchmarks.common import markdown_table, matmul_gflops, parser, publish, setup  # noqa: E402
-from shapesim.models import AGFusionModel  # noqa: E402
-from shapesim.training import TrainConfig, train  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 SIZE, PEER_BATCH = 64, 64
 

@@ -16,10 +16,12 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .data import STYLES, PairSpec, render, sample_images
 from .images import frame
 from .metrics import knn_accuracy
+from .raster import render
+from .sampling import sample_images
 from .shapes import FAMILY_NAMES, NAMED, draw_identities
+from .spec import STYLES, PairSpec
 
 # The map's categories: each named shape, then every other family.
 CATEGORIES: tuple[str, ...] = (*NAMED, *(f for f in FAMILY_NAMES if f != "named"))

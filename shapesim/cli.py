@@ -6,17 +6,17 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import inspect
 import json
-import re
+import os
 import sys
 import typing
 from pathlib import Path
 
 
 def _sample(args: argparse.Namespace) -> None:
-    from .data import PairGenerator, preset
+    from .data import PairGenerator
     from .plots import pair_grid
+    from .spec import preset
 
     spec = preset(args.preset, holdout=args.holdout)
     batch = PairGenerator(spec, image_size=args.image_size, seed=args.seed)(args.start, args.pairs)
@@ -28,10 +28,8 @@ def _sample(args: argparse.Namespace) -> None:
 
 
 def _add_dataclass_options(p: argparse.ArgumentParser, cls) -> None:
-    """One ``--option`` per field of a config dataclass, with its default and comment as help."""
+    """One ``--option`` per field of a config dataclass, with its default and its ``help`` metadata."""
     hints = typing.get_type_hints(cls)
-    source = inspect.getsource(cls).replace("`", "").replace("%", "%%")  # plain text; argparse formats help with %
-    comments = dict(re.findall(r"^\s+(\w+):[^#\n]*#\s*(.+)$", source, re.M))
     for f in dataclasses.fields(cls):
         flag = "--" + f.name.replace("_", "-")
         kind = hints[f.name]
@@ -39,9 +37,10 @@ def _add_dataclass_options(p: argparse.ArgumentParser, cls) -> None:
             kind = next(k for k in typing.get_args(kind) if k is not type(None))
         default = " ".join(f.default) if isinstance(f.default, tuple) else f.default
         default = "the preset's" if default is None else default
-        help_text = f"{comments.get(f.name, '')} (default: {default})".strip()
+        meaning = f.metadata.get("help", "").replace("%", "%%")  # argparse formats help with %
+        help_text = f"{meaning} (default: {default})".strip()
         if kind is bool:
-            p.add_argument(flag, action=argparse.BooleanOptionalAction, default=f.default, help=comments.get(f.name))
+            p.add_argument(flag, action=argparse.BooleanOptionalAction, default=f.default, help=meaning)
         elif typing.get_origin(kind) is tuple:
             p.add_argument(flag, nargs="*", default=list(f.default), metavar="NAME", help=help_text)
         else:
@@ -66,23 +65,40 @@ def _train(args: argparse.Namespace) -> None:
     )
 
 
-def _evaluate(args: argparse.Namespace) -> None:
+def _weights(source: str | None, writes: str):
+    """The weights folder a command ``writes`` into: ``source`` (a folder or a Hub repo id) or, when None,
+    $SHAPESIM_WEIGHTS, else the bundled checkpoint; a folder of this machine, not a Hub download in the
+    cache, and never the bundle in place of weights that could not be had."""
+    from .hub import resolve
 
+    where = resolve(source, fallback=False)
+    if where.kind == "hub":
+        raise ValueError(
+            f"{writes} next to the weights, and {where.name} is a Hub download: fetch it into a folder first "
+            f"(huggingface-cli download {where.name} --local-dir DIR) and give --weights DIR"
+        )
+    return where
+
+
+def _evaluate(args: argparse.Namespace) -> None:
     from .card import write_model_card
     from .evaluate import evaluate_folder
+    from .hub import resolve
     from .metrics import results_table
     from .plots import confusion_matrices
-    from .weights import WeightsFolder
 
-    results = evaluate_folder(args.weights, pairs=args.pairs, device=args.device)
-    weights = WeightsFolder(args.weights)
     if args.save:
-        weights.save_eval_results(results)
-        write_model_card(weights.path)
+        where = _weights(args.weights, "--save writes eval.json and the model card")
+    else:
+        where = resolve(args.weights, fallback=args.weights is None)
+    results = evaluate_folder(where.path, pairs=args.pairs, device=args.device)
+    if args.save:
+        where.folder.save_eval_results(results)
+        write_model_card(where.path)
     if args.json:
         print(json.dumps(results))
     else:
-        print(results_table(results, weights.holdout))
+        print(results_table(results, where.folder.holdout))
     if args.figure:
         confusion_matrices(results).savefig(args.figure, dpi=100)
         if not args.json:
@@ -94,20 +110,26 @@ def _curves(args: argparse.Namespace) -> None:
     from .weights import WeightsFolder
 
     run = WeightsFolder(args.run_dir)
+    if not run.path.is_dir():
+        raise FileNotFoundError(f"no such run folder: {run.path}")
     records = run.metrics()
     if not records:
-        raise ValueError(f"no {run.METRICS} in {args.run_dir}")
+        raise ValueError(f"no {run.METRICS} in {run.path}: not a training run's folder")
     config = run.train_config
-    title = f"preset '{config['preset']}', {config['image_size']} px, batch {config['batch_size']}"
-    training_curves(records, title=title).savefig(args.out, dpi=100)
-    print(f"wrote {args.out}")
+    title = (
+        f"preset '{config['preset']}', {config['image_size']} px, batch {config['batch_size']}"
+        if {"preset", "image_size", "batch_size"} <= config.keys()
+        else str(run.path)
+    )
+    out = Path(args.out) if args.out else run / "training.png"
+    training_curves(records, title=title).savefig(out, dpi=100)
+    print(f"wrote {out}")
 
 
 def _predict(args: argparse.Namespace) -> None:
-
     from .predict import Predictor
 
-    predictor = Predictor.from_pretrained(args.weights, device=args.device)
+    predictor = Predictor.from_pretrained(args.weights, device=args.device)  # the bundle only in the default's place
     result = predictor.compare(args.image_a, args.image_b)
     if args.json:
         print(json.dumps({**result.as_dict(), "weights": predictor.weights}))
@@ -118,32 +140,32 @@ def _predict(args: argparse.Namespace) -> None:
 
 
 def _atlas(args: argparse.Namespace) -> None:
-
     from .atlas import build_atlas
     from .plots import atlas_map
     from .predict import Predictor
 
-    predictor = Predictor.from_pretrained(args.weights, device=args.device)
-    weights = predictor.source.folder
+    where = _weights(args.weights, "atlas writes atlas.npz and atlas.json")
+    predictor = Predictor.from_pretrained(str(where.path), device=args.device)
+    weights = where.folder
+    figure = weights / "umap.png" if args.figure is None else (Path(args.figure) if args.figure else None)
     atlas, report = build_atlas(predictor.embed, predictor.image_size, n=args.points, holdout=weights.holdout)
     weights.save_atlas(atlas, report)
-    fig = atlas_map(
-        atlas,
-        title=f"UMAP of {len(atlas)} reference pictures\n"
-        f"10-NN class accuracy: 2-D {report['knn_accuracy_2d']:.3f}, "
-        f"{atlas.embeddings.shape[1]}-D {report['knn_accuracy_embedding']:.3f}",
-    )
-    if args.figure:
-        fig.savefig(args.figure, dpi=100)
+    if figure:
+        title = (
+            f"UMAP of {len(atlas)} reference pictures\n10-NN class accuracy: 2-D {report['knn_accuracy_2d']:.3f}, "
+            f"{atlas.embeddings.shape[1]}-D {report['knn_accuracy_embedding']:.3f}"
+        )
+        atlas_map(atlas, title=title).savefig(figure, dpi=100)
     print(json.dumps(report, indent=2))
-    print(f"wrote {weights / weights.ATLAS}" + (f" and {args.figure}" if args.figure else ""))
+    print(f"wrote {weights / weights.ATLAS}" + (f" and {figure}" if figure else ""))
 
 
 def _push(args: argparse.Namespace) -> None:
     from .publish import push
 
-    url = push(args.weights, args.repo_id, private=args.private)
-    print(f"published {args.weights} to https://huggingface.co/{args.repo_id} ({url})")
+    where = _weights(args.weights, "push writes the model card")
+    url = push(where.path, args.repo_id, private=args.private)
+    print(f"published {where.path} to https://huggingface.co/{args.repo_id} ({url})")
 
 
 def _space(args: argparse.Namespace) -> None:
@@ -167,9 +189,13 @@ def _examples(args: argparse.Namespace) -> None:
     print(f"wrote {len(pairs)} example pairs to {out}")
 
 
+ANY_WEIGHTS = "a weights folder or Hub repo id user/name[@rev] (default: $SHAPESIM_WEIGHTS, else the bundled model)"
+LOCAL_WEIGHTS = "a weights folder (default: $SHAPESIM_WEIGHTS if a folder, else the bundled model)"
+
+
 def build_parser() -> argparse.ArgumentParser:
-    from .data import PRESETS
     from .shapes import FAMILY_NAMES, NAMED
+    from .spec import PRESETS
 
     parser = argparse.ArgumentParser(
         prog="python -m shapesim",
@@ -204,7 +230,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(run=_train)
 
     p = commands.add_parser("evaluate", help="score a model on the fixed test sets")
-    p.add_argument("--weights", default="checkpoints", help="folder with config.json and model.safetensors")
+    p.add_argument("--weights", default=None, help=ANY_WEIGHTS)
     p.add_argument("--pairs", type=int, default=2000, help="pairs per test set")
     p.add_argument("--device", default="auto")
     p.add_argument("--figure", default=None, help="also write the confusion matrices to this PNG")
@@ -213,28 +239,28 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(run=_evaluate)
 
     p = commands.add_parser("curves", help="plot a run's training curves from its metrics.jsonl")
-    p.add_argument("--run", dest="run_dir", default="checkpoints", help="a training output folder")
-    p.add_argument("--out", default="assets/training.png")
+    p.add_argument("--run", dest="run_dir", default="checkpoints", help="a training run's folder")
+    p.add_argument("--out", default=None, help="PNG to write (default: training.png in the run's folder)")
     p.set_defaults(run=_curves)
 
     p = commands.add_parser("predict", help="do two pictures show the same shape?")
     p.add_argument("image_a")
     p.add_argument("image_b")
-    p.add_argument("--weights", default=None, help="folder or Hub repo id (default: $SHAPESIM_WEIGHTS or checkpoints/)")
+    p.add_argument("--weights", default=None, help=ANY_WEIGHTS)
     p.add_argument("--device", default=None)
     p.add_argument("--json", action="store_true", help="print probability, same, similarity and weights as JSON")
     p.set_defaults(run=_predict)
 
     p = commands.add_parser("atlas", help="embed the reference set, fit UMAP, save atlas.npz next to the weights")
-    p.add_argument("--weights", default="checkpoints", help="a weights folder")
+    p.add_argument("--weights", default=None, help=LOCAL_WEIGHTS)
     p.add_argument("--points", type=int, default=2016, help="reference pictures (every class in every style)")
-    p.add_argument("--figure", default="assets/umap.png", help="PNG of the map ('' for none)")
+    p.add_argument("--figure", default=None, help="PNG of the map (default: umap.png beside the weights; '' for none)")
     p.add_argument("--device", default=None)
     p.set_defaults(run=_atlas)
 
     p = commands.add_parser("push", help="publish a weights folder to the Hugging Face Hub")
     p.add_argument("--repo-id", required=True, help="USER/NAME of the model repo (created if missing)")
-    p.add_argument("--weights", default="checkpoints")
+    p.add_argument("--weights", default=None, help=LOCAL_WEIGHTS)
     p.add_argument("--private", action="store_true")
     p.set_defaults(run=_push)
 
@@ -258,7 +284,19 @@ def main(argv: list[str] | None = None) -> int:
         keep_freed_memory()  # large batches of feature maps, allocated again and again: see its docstring
     try:
         args.run(args)
-    except (ValueError, FileNotFoundError) as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except Exception as err:  # a failure is one line; SHAPESIM_DEBUG=1 shows where it came from
+        if os.environ.get("SHAPESIM_DEBUG"):
+            raise
+        print(f"error: {_one_line(err)}", file=sys.stderr)
+        return 2 if isinstance(err, (ValueError, OSError)) else 1
     return 0
+
+
+def _one_line(err: BaseException) -> str:
+    """What went wrong, in one line: the message's first line (an unexpected error also names its kind)."""
+    text = str(err).strip().splitlines()[0] if str(err).strip() else ""
+    expected = isinstance(err, (ValueError, OSError))
+    return text if expected and text else f"{type(err).__name__}: {text}".rstrip(": ")

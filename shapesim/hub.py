@@ -2,14 +2,13 @@
 
 :func:`resolve` always returns a folder holding ``config.json`` and
 ``model.safetensors`` together with a record of where it came from and, when
-the Hub could not be used, why. It never hangs (every request has a timeout)
-and never raises for an unreachable Hub: it falls back to the bundled
-checkpoint and says so.
+the Hub could not be used, why. It never hangs (every request has a timeout).
+Weights named by the caller are had or refused with the reason; the default
+weights fall back to the bundled checkpoint when the Hub cannot give them, and say so.
 """
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
 import re
@@ -20,11 +19,13 @@ from pathlib import Path
 
 from .weights import WeightsFolder
 
-__all__ = ["BUNDLED", "WeightsSource", "bundled", "resolve", "parse_repo_id"]
+__all__ = ["BUNDLED", "WeightsSource", "WeightsUnavailable", "bundled", "resolve", "parse_repo_id"]
 
 log = logging.getLogger(__name__)
 
-BUNDLED = Path(__file__).resolve().parent.parent / "checkpoints"
+_HERE = Path(__file__).resolve().parent
+# checkpoints/ of a checkout (an editable install too); an installed wheel holds it as shapesim/bundled
+BUNDLED = next((p for p in (_HERE.parent / "checkpoints", _HERE / "bundled") if p.is_dir()), _HERE / "bundled")
 ENV_VAR = "SHAPESIM_WEIGHTS"
 TIMEOUT_S = 8.0  # per request; the whole download gets twice that
 _REPO_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
@@ -76,15 +77,25 @@ def bundled(reason: str | None = None) -> WeightsSource:
     return WeightsSource(BUNDLED, "bundled", str(BUNDLED), fallback_reason=reason)
 
 
-def resolve(source: str | os.PathLike | None = None, timeout: float = TIMEOUT_S) -> WeightsSource:
+class WeightsUnavailable(ValueError):
+    """Weights that were asked for by name could not be had (the Hub's answer, or none, says why)."""
+
+
+def resolve(
+    source: str | os.PathLike | None = None, timeout: float = TIMEOUT_S, *, fallback: bool | None = None
+) -> WeightsSource:
     """Find the weights named by ``source``.
 
     ``None`` means the ``SHAPESIM_WEIGHTS`` environment variable if set, else
     the bundled checkpoint. An existing folder is used as it is. Anything else
     must be a Hub repo id (``user/name`` or ``user/name@revision``): it is
-    downloaded (or read from the cache when offline or unreachable), and when
-    that fails the bundled checkpoint is used with the reason recorded.
+    downloaded (or read from the cache when offline or unreachable). When that
+    fails, ``fallback`` decides: the bundled checkpoint with the reason recorded,
+    or :class:`WeightsUnavailable` with the reason. By default only the default
+    weights fall back (``source`` None: an app must start); weights asked for by
+    name are had or refused, never silently replaced.
     """
+    fallback = source is None if fallback is None else fallback
     if source is None:
         source = os.environ.get(ENV_VAR) or None
     if source is None:
@@ -94,60 +105,36 @@ def resolve(source: str | os.PathLike | None = None, timeout: float = TIMEOUT_S)
         if not WeightsFolder(path).has_weights:
             raise FileNotFoundError(f"{path} has no {WeightsFolder.WEIGHTS}")
         return WeightsSource(path, "folder", str(source))
+    if path.exists():
+        raise ValueError(f"{path} is a file; weights are a folder (config.json, model.safetensors) or a Hub repo id")
     repo_id, revision = parse_repo_id(str(source))
-    return _from_hub(repo_id, revision, timeout)
+    try:
+        return _from_hub(repo_id, revision, timeout)
+    except WeightsUnavailable as why:
+        why = f"{source} is not a folder here, and as a Hub repo: {why}"
+        if not fallback:
+            raise WeightsUnavailable(why) from None
+        return bundled(why)
 
 
 def _download(repo_id: str, revision: str | None, timeout: float) -> Path:
-    """Fetch the weights files of a repo into the Hub cache; returns the snapshot folder.
+    """The published files of a repo (:attr:`WeightsFolder.PUBLISHED`), fetched into the Hub cache or
+    found there when the Hub cannot be reached (or ``HF_HUB_OFFLINE`` is set); the snapshot folder."""
+    from huggingface_hub import snapshot_download
 
-    One quick request first tells whether the Hub answers at all. If it does
-    not (or ``HF_HUB_OFFLINE`` is set), every file comes from the cache or not
-    at all, so a dead Hub costs one timeout rather than the client's retries.
-    """
-    from huggingface_hub import constants, get_hf_file_metadata, hf_hub_download, hf_hub_url
-    from huggingface_hub.errors import (
-        RemoteEntryNotFoundError,
-        RepositoryNotFoundError,
-        RevisionNotFoundError,
+    folder = Path(
+        snapshot_download(
+            repo_id, revision=revision, allow_patterns=list(WeightsFolder.PUBLISHED), etag_timeout=timeout
+        )
     )
-
-    online = not constants.HF_HUB_OFFLINE
-    if online:
-        try:
-            get_hf_file_metadata(hf_hub_url(repo_id, WeightsFolder.CONFIG, revision=revision), timeout=timeout)
-        except (RepositoryNotFoundError, RevisionNotFoundError, RemoteEntryNotFoundError):
-            raise
-        except Exception as err:
-            log.warning("the Hub does not answer for %s (%s); looking in the cache", repo_id, _reason(err))
-            online = False
-    old = constants.HF_HUB_DOWNLOAD_TIMEOUT
-    constants.HF_HUB_DOWNLOAD_TIMEOUT = max(1, int(timeout))
-    try:
-
-        def fetch(name: str) -> Path:
-            return Path(
-                hf_hub_download(repo_id, name, revision=revision, etag_timeout=timeout, local_files_only=not online)
-            )
-
-        fetch(WeightsFolder.CONFIG)
-        folder = fetch(WeightsFolder.WEIGHTS).parent
-        for name in WeightsFolder.PUBLISHED:
-            if name not in (WeightsFolder.CONFIG, WeightsFolder.WEIGHTS):
-                with contextlib.suppress(RemoteEntryNotFoundError, FileNotFoundError):
-                    fetch(name)
-        return folder
-    finally:
-        constants.HF_HUB_DOWNLOAD_TIMEOUT = old
+    if not WeightsFolder(folder).has_weights or not (folder / WeightsFolder.CONFIG).is_file():
+        raise FileNotFoundError(f"{WeightsFolder.CONFIG} and {WeightsFolder.WEIGHTS}")
+    return folder
 
 
 def _from_hub(repo_id: str, revision: str | None, timeout: float) -> WeightsSource:
-    from huggingface_hub.errors import (
-        LocalEntryNotFoundError,
-        RemoteEntryNotFoundError,
-        RepositoryNotFoundError,
-        RevisionNotFoundError,
-    )
+    """The repo's snapshot, or :class:`WeightsUnavailable` saying why not."""
+    from huggingface_hub.errors import LocalEntryNotFoundError, RepositoryNotFoundError, RevisionNotFoundError
 
     name = f"{repo_id}@{revision}" if revision else repo_id
     # The client retries failed requests with back-off; a deadline on the whole
@@ -158,18 +145,20 @@ def _from_hub(repo_id: str, revision: str | None, timeout: float) -> WeightsSour
     try:
         folder = job.result(timeout=timeout * 2)
     except FutureTimeout:
-        return bundled(f"the Hub did not answer for {name} within {timeout * 2:.0f} s")
+        why = f"the Hub did not answer for {name} within {timeout * 2:.0f} s"
     except RevisionNotFoundError:
-        return bundled(f"{name}: no such revision on the Hub")
+        why = f"{name}: no such revision on the Hub"
     except RepositoryNotFoundError:
-        return bundled(f"{name} was not found on the Hub (or it is private)")
+        why = f"{name} was not found on the Hub (or it is private)"
     except LocalEntryNotFoundError as err:  # offline or unreachable, and not in the cache
-        return bundled(f"the Hub could not be reached for {name} and nothing is cached ({_reason(err)})")
-    except RemoteEntryNotFoundError:
-        return bundled(f"{name} has no config.json and model.safetensors")
+        why = f"the Hub could not be reached for {name} and nothing is cached ({_reason(err.__cause__ or err)})"
+    except FileNotFoundError:
+        why = f"{name} has no {WeightsFolder.CONFIG} and {WeightsFolder.WEIGHTS}"
     except Exception as err:  # 5xx, a cut connection, a bad answer
-        return bundled(f"the Hub could not be reached for {name} ({_reason(err)})")
-    return WeightsSource(folder, "hub", repo_id, revision=revision, commit=folder.name)
+        why = f"the Hub could not be reached for {name} ({_reason(err)})"
+    else:
+        return WeightsSource(folder, "hub", repo_id, revision=revision, commit=folder.name)
+    raise WeightsUnavailable(why)
 
 
 def _reason(err: BaseException) -> str:

@@ -47,6 +47,8 @@ def read_image(source: object) -> Image.Image:
     """Any picture → an RGB PIL image, 8 bits per channel."""
     if isinstance(source, (str, Path)):
         path = Path(source)
+        if path.is_dir():
+            raise ImageError(f"{path} is a folder, not a picture")
         if not path.is_file():
             raise ImageError(f"no such file: {path}")
         if path.stat().st_size == 0:

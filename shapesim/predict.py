@@ -200,7 +200,7 @@ def _decoded(image: object) -> Image.Image:
 
 # Pairs per forward pass. Past about 32 pictures a feature map outgrows glibc's 32 MB limit for
 # reusing freed memory, and every pass pays page faults for fresh memory: chunks of 16 pairs
-# answer 64 pairs ~1.5x faster than one pass here (`python benchmarks/inference.py`).
+# answer 64 pairs ~1.5x faster than one pass here (`python -m benchmarks.inference`).
 CHUNK = 16
 
 
@@ -231,15 +231,18 @@ class Predictor:
 
     @classmethod
     def from_pretrained(
-        cls, source: str | Path | None = None, device: str | None = None, *, fallback: bool = False
+        cls, source: str | Path | None = None, device: str | None = None, *, fallback: bool | None = None
     ) -> Predictor:
         """Load weights from a folder, a Hub repo id (``user/name[@revision]``), ``$SHAPESIM_WEIGHTS`` or the bundle.
 
-        With ``fallback``, weights that cannot be loaded (a corrupt file, a config for another
-        model) give way to the bundled checkpoint, and :attr:`weights` says why, as an app that
-        must start wants; without it, they raise a ValueError that names the file.
+        With ``fallback``, weights that cannot be had or loaded (an unreachable Hub, a corrupt file, a
+        config for another model) give way to the bundled checkpoint, and :attr:`weights` says why, as
+        an app that must start wants; without it they raise a ValueError that says why. By default
+        only the default weights (``source`` None) fall back: weights asked for by name are never
+        silently replaced.
         """
-        where = resolve(source)
+        fallback = source is None if fallback is None else fallback
+        where = resolve(source, fallback=fallback)
         dev = select_device(device or "auto")
         try:
             return cls(where.folder.load_model(dev), where, image_size=where.folder.image_size, device=dev)

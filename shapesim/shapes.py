@@ -712,7 +712,8 @@ def least_radius(family: np.ndarray, params: np.ndarray, pixels: float = 1.0) ->
     return least
 
 
-def _pick(u: np.ndarray, names: tuple[str, ...], vocabulary: tuple[str, ...]) -> np.ndarray:
+def pick(u: np.ndarray, names: tuple[str, ...], vocabulary: tuple[str, ...]) -> np.ndarray:
+    """One of ``names`` for each uniform of ``u``, as its index in ``vocabulary``."""
     allowed = np.array([vocabulary.index(n) for n in names])
     return allowed[np.minimum((u * len(allowed)).astype(np.int64), len(allowed) - 1)]
 
@@ -723,13 +724,13 @@ def draw_identities(
     """Identities ``(family (n,), params (n, P))`` from uniforms ``u`` (n, 33): the family from ``u[:, 0]``
     among ``families`` (unless given), each as likely, its parameters from the rest; the named family
     shows only the shapes in ``named``."""
-    family = _pick(u[:, 0], families, FAMILY_NAMES) if family is None else np.asarray(family, np.int64)
+    family = pick(u[:, 0], families, FAMILY_NAMES) if family is None else np.asarray(family, np.int64)
     params = np.zeros((len(u), P))
     for f in np.unique(family):
         rows = np.nonzero(family == f)[0]
         params[rows] = FAMILIES[f].sample(u[rows, 1:])
     is_named = family == FAMILY_NAMES.index("named")
-    params[is_named, 0] = _pick(u[is_named, 1], named, NAMED)
+    params[is_named, 0] = pick(u[is_named, 1], named, NAMED)
     return family, params
 
 

@@ -1,14 +1,15 @@
 """A tiny stand-in for the Hugging Face Hub: serves model repos over HTTP on 127.0.0.1.
 
-It speaks the parts of the Hub's protocol that shapesim uses: downloads
-(``HEAD`` and ``GET`` on ``/{repo_id}/resolve/{revision}/{filename}``, with the
-``X-Repo-Commit``, ``ETag`` and ``X-Error-Code`` headers, as ``hf_hub_download``
-reads them) and uploads of model and Space repos (``/api/repos/create``, then ``preupload``,
-which like the Hub sends binary files to large-file storage (the LFS batch API and a PUT of
-their bytes) and text inline, and ``commit``, as ``HfApi.upload_folder`` sends them; the
-client's Xet protocol is not spoken, so tests set ``HF_HUB_DISABLE_XET``). ``mode`` makes it
-misbehave: ``"500"`` (every request fails), ``"hang"`` (never answers in
-time), ``"drop"`` (cuts ``model.safetensors`` off half way).
+It speaks the parts of the Hub's protocol that shapesim uses: downloads as
+``snapshot_download`` makes them (the repo's info and file tree, ``/api/models/{repo_id}/revision/{rev}``
+and ``/api/models/{repo_id}/tree/{rev}``, then ``HEAD`` and ``GET`` on
+``/{repo_id}/resolve/{revision}/{filename}``, with the ``X-Repo-Commit``, ``ETag`` and
+``X-Error-Code`` headers, as ``hf_hub_download`` reads them) and uploads of model and Space repos
+(``/api/repos/create``, then ``preupload``, which like the Hub sends binary files to large-file
+storage (the LFS batch API and a PUT of their bytes) and text inline, and ``commit``, as
+``HfApi.upload_folder`` sends them; the client's Xet protocol is not spoken, so tests set
+``HF_HUB_DISABLE_XET``). ``mode`` makes it misbehave: ``"500"`` (every request fails), ``"hang"``
+(never answers in time), ``"drop"`` (cuts ``model.safetensors`` off half way).
 """
 
 from __future__ import annotations
@@ -114,7 +115,7 @@ class HubStub:
                     )
                 return self.error(404, "RepoNotFound")
 
-            def json(self, data: dict) -> None:
+            def json(self, data: dict | list) -> None:
                 raw = json.dumps(data).encode()
                 self.send_response(200)
                 self.send_header("Content-Type", "application/json")
@@ -133,6 +134,8 @@ class HubStub:
                     self.end_headers()
                     return
                 parts = unquote(self.path.split("?")[0]).strip("/").split("/")
+                if len(parts) >= 6 and parts[:2] == ["api", "models"] and parts[4] in ("revision", "tree"):
+                    return self.listing("/".join(parts[2:4]), parts[4], parts[5])
                 if len(parts) < 5 or parts[2] != "resolve":
                     return self.error(404, "RepoNotFound")
                 repo, revision, filename = "/".join(parts[:2]), parts[3], "/".join(parts[4:])
@@ -156,6 +159,22 @@ class HubStub:
                         self.connection.close()
                         return
                     self.wfile.write(data)
+
+            def listing(self, repo: str, what: str, revision: str) -> None:
+                """The repo's info (its commit and files) or its file tree, as the Hub's API gives them."""
+                files = stub.repos.get(repo)
+                if files is None:
+                    return self.error(404, "RepoNotFound")
+                if revision not in ("main", stub.commit):
+                    return self.error(404, "RevisionNotFound")
+                if what == "revision":
+                    siblings = [{"rfilename": name} for name in sorted(files)]
+                    return self.json({"id": repo, "sha": stub.commit, "private": False, "siblings": siblings})
+                tree = [
+                    {"type": "file", "path": name, "size": len(data), "oid": hashlib.sha1(data).hexdigest()}
+                    for name, data in sorted(files.items())
+                ]
+                return self.json(tree)
 
             def error(self, code: int, kind: str) -> None:
                 self.send_response(code)

@@ -15,19 +15,19 @@ def test_a_json_run_prints_figures_and_changes_no_file(tmp_path, monkeypatch, ca
     readme = tmp_path / "README.md"
     readme.write_text("intro\n<!-- x:start -->\nold\n<!-- x:end -->\nend\n")
     monkeypatch.setattr(common, "README", readme)
-    monkeypatch.setattr(sys, "argv", ["benchmarks/x.py", "--only", "a b"])
+    monkeypatch.setattr(sys, "argv", [str(ROOT / "benchmarks" / "x.py"), "--only", "a b"])
     common.publish("x", {"f1": 0.5}, "| t |", argparse.Namespace(json=True, no_readme=False))
     assert json.loads(capsys.readouterr().out) == {"f1": 0.5}
     assert "old" in readme.read_text()
     common.publish("x", {"f1": 0.5}, "| t |", argparse.Namespace(json=False, no_readme=False))
     text = readme.read_text()
     assert "old" not in text and "| t |" in text and text.startswith("intro\n") and text.endswith("end\n")
-    assert "`python benchmarks/x.py --only 'a b'` on" in text  # the command, as one could paste it
+    assert "`python -m benchmarks.x --only 'a b'` on" in text  # the command, as one could paste it
 
 
 def test_the_architectures_benchmark_on_a_tiny_run(tmp_path):
     before = (ROOT / "README.md").read_bytes()
-    command = [sys.executable, "benchmarks/architectures.py", "--json", "--only", "agfusion", "--pairs", "64",
+    command = [sys.executable, "-m", "benchmarks.architectures", "--json", "--only", "agfusion", "--pairs", "64",
                "--batch-size", "16", "--eval-pairs", "8", "--curve-pairs", "32", "--repeat", "0"]  # fmt: skip
     out = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=600, check=True).stdout
     (row,) = json.loads(out.splitlines()[-1])["variants"]

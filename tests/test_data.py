@@ -5,22 +5,11 @@ import numpy as np
 import pytest
 import torch
 
-from shapesim.data import (
-    COLOURS,
-    HARD_NEGATIVE,
-    HARD_POSITIVE,
-    MIN_VISIBLE,
-    PRESETS,
-    STYLES,
-    PairGenerator,
-    PairSpec,
-    colour_distance,
-    luma,
-    preset,
-    render,
-    sample_images,
-)
+from shapesim.data import HARD_NEGATIVE, HARD_POSITIVE, PairGenerator
+from shapesim.raster import render
+from shapesim.sampling import MIN_VISIBLE, colour_distance, luma, sample_images
 from shapesim.shapes import FAMILY_NAMES, NAMED
+from shapesim.spec import COLOURS, PRESETS, STYLES, PairSpec, preset
 
 
 def test_same_seed_and_index_give_the_same_pair_in_any_batch():

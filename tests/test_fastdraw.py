@@ -4,8 +4,11 @@ import numpy as np
 import pytest
 import torch
 
-from shapesim.data import COMPILED_FROM, STYLES, PairGenerator, PairSpec, render, sample_images
+from shapesim.data import PairGenerator
+from shapesim.raster import COMPILED_FROM, render
+from shapesim.sampling import sample_images
 from shapesim.shapes import FAMILY_NAMES
+from shapesim.spec import STYLES, PairSpec
 
 pytest.importorskip("numba")
 

@@ -1,3 +1,4 @@
+import contextlib
 import time
 
 import pytest
@@ -51,44 +52,41 @@ def test_a_revision_can_be_named(weights):
     assert src.kind == "hub" and src.revision == stub.commit
 
 
-def test_a_missing_repo_falls_back_with_the_reason(weights, bundled):
-    with HubStub(HUB_PORT, {"someone/else": weights}):
-        src = hub.resolve(unique("missing"))
-    assert src.kind == "bundled" and src.path == bundled
-    assert "was not found on the Hub" in src.fallback_reason
-    assert "the Hub was not used" in src.describe()
-
-
 def unavailable(reason: str) -> bool:
     return "could not be reached" in reason or "did not answer" in reason
 
 
-def test_a_server_error_falls_back(weights):
-    started = time.monotonic()
-    with HubStub(HUB_PORT, {}, mode="500"):
-        src = hub.resolve(unique("broken"), timeout=2)
-    assert src.kind == "bundled" and unavailable(src.fallback_reason)
-    assert time.monotonic() - started < 10  # the client's own retries would take 20 s and more
-
-
-def test_a_hanging_hub_falls_back_in_bounded_time(weights):
-    started = time.monotonic()
-    with HubStub(HUB_PORT, {}, mode="hang"):
-        src = hub.resolve(unique("slow"), timeout=1)
-    assert src.kind == "bundled" and unavailable(src.fallback_reason)
-    assert time.monotonic() - started < 10
-
-
-def test_a_download_cut_off_half_way_is_not_used(weights):
-    repo = unique("cut")
-    with HubStub(HUB_PORT, {repo: weights}, mode="drop"):
-        src = hub.resolve(repo, timeout=2)
-    assert src.kind == "bundled" and unavailable(src.fallback_reason)
-
-
-def test_no_server_at_all_falls_back():
-    src = hub.resolve(unique("offline"), timeout=1)
-    assert src.kind == "bundled" and "nothing is cached" in src.fallback_reason
+@pytest.mark.parametrize(
+    "mode, repos, timeout, reason",
+    [
+        ("ok", {"someone/else"}, 8, "was not found on the Hub"),
+        ("500", set(), 2, "could not be reached"),
+        ("hang", set(), 1, "could not be reached|did not answer"),
+        ("drop", {"REPO"}, 2, "could not be reached|did not answer"),
+        (None, set(), 1, "could not be reached .* nothing is cached"),
+        ("ok", {"REPO:no-weights"}, 8, "has no config.json and model.safetensors"),
+    ],
+    ids=["missing-repo", "server-error", "hanging", "cut-half-way", "no-server", "no-weights-in-repo"],
+)
+def test_weights_asked_for_by_name_are_had_or_refused_with_the_reason(weights, bundled, mode, repos, timeout, reason):
+    """Never silently replaced: without ``fallback`` the reason is an error; with it, the bundle says it."""
+    repo = unique(str(mode))
+    files = {
+        repo if r.startswith("REPO") else r: ({"README.md": b"---\n---\n"} if r.endswith("no-weights") else weights)
+        for r in repos
+    }
+    for fallback in (False, True):
+        started = time.monotonic()
+        with HubStub(HUB_PORT, files, mode=mode) if mode else contextlib.nullcontext():
+            if fallback:
+                src = hub.resolve(repo, timeout=timeout, fallback=True)
+            else:
+                with pytest.raises(hub.WeightsUnavailable, match=reason) as refused:
+                    hub.resolve(repo, timeout=timeout)
+        assert time.monotonic() - started < 4 * timeout + 2  # the client's own retries would take 20 s and more
+    assert src.kind == "bundled" and src.path == bundled
+    assert src.fallback_reason == str(refused.value)
+    assert "the Hub was not used" in src.describe()
 
 
 def test_offline_mode_uses_the_cache_and_only_the_cache(weights, monkeypatch):
@@ -100,7 +98,8 @@ def test_offline_mode_uses_the_cache_and_only_the_cache(weights, monkeypatch):
     monkeypatch.setattr(constants, "HF_HUB_OFFLINE", True)
     with HubStub(HUB_PORT, {repo: weights}) as stub:
         assert hub.resolve(repo).kind == "hub"
-        assert hub.resolve(unique("never-seen")).kind == "bundled"
+        with pytest.raises(hub.WeightsUnavailable, match="nothing is cached"):
+            hub.resolve(unique("never-seen"))
     assert not [r for r in stub.requests if "offline-cache" in r or "never-seen" in r]  # offline: no request
 
 
@@ -117,6 +116,10 @@ def test_the_environment_variable_and_folders(weights, tmp_path, monkeypatch, bu
     monkeypatch.setenv("SHAPESIM_WEIGHTS", str(bundled))
     src = hub.resolve()
     assert src.kind == "folder" and src.path == bundled
+    # the default weights (the variable's) fall back when the Hub cannot give them, and say why
+    monkeypatch.setenv("SHAPESIM_WEIGHTS", unique("configured"))
+    src = hub.resolve(timeout=1)
+    assert src.kind == "bundled" and "nothing is cached" in src.fallback_reason
     empty = tmp_path / "empty"
     empty.mkdir()
     with pytest.raises(FileNotFoundError, match="has no model.safetensors"):
@@ -127,3 +130,9 @@ def test_the_environment_variable_and_folders(weights, tmp_path, monkeypatch, bu
 def test_names_that_are_neither_folder_nor_repo_id(text):
     with pytest.raises(ValueError, match="neither an existing folder nor a Hub repo id"):
         hub.resolve(text)
+
+
+def test_a_file_is_not_a_weights_folder(tmp_path):
+    (tmp_path / "model.safetensors").write_bytes(b"x")
+    with pytest.raises(ValueError, match="is a file; weights are a folder"):
+        hub.resolve(tmp_path / "model.safetensors")

@@ -7,8 +7,10 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from safetensors.torch import save_file
 
-from shapesim.data import PairSpec, render, sample_images
 from shapesim.models import ARCHS, AGFusionModel, canonicalise, for_inference, load_weights, model_class
+from shapesim.raster import render
+from shapesim.sampling import sample_images
+from shapesim.spec import PairSpec
 
 
 @pytest.fixture

@@ -6,7 +6,8 @@ import socket
 import numpy as np
 import pytest
 
-from shapesim.data import PairSpec, render, sample_images
+from shapesim.raster import render
+from shapesim.sampling import sample_images
 from shapesim.shapes import (
     FAMILIES,
     FAMILY_NAMES,
@@ -21,6 +22,7 @@ from shapesim.shapes import (
     near_misses,
     outline,
 )
+from shapesim.spec import PairSpec
 
 
 def identities(name: str, n: int = 40, seed: int = 0):

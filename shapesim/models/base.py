@@ -138,6 +138,7 @@ class PairModel(
     cosine_classifier: bool = False  # the classifier reads only the cosine: any two embeddings make a pair
     pretrainable: bool = False  # the extractor can be pre-trained or frozen (shapesim.training.pretrain)
     tags: tuple[str, ...] = ()  # for the model card on the Hub
+    frozen_backbone: bool = False  # see freeze_backbone()
 
     def __init_subclass__(cls, *, tags: list[str] | None = None, **kwargs) -> None:
         super().__init_subclass__(tags=list(tags or []), **kwargs)
@@ -180,6 +181,21 @@ class PairModel(
             )
         load_weights(model, path, map_location, assign=True)
         return model.eval()
+
+    def freeze_backbone(self, frozen: bool = True) -> PairModel:
+        """A fixed feature extractor (a design that is ``pretrainable``): its weights get no gradients and
+        its BatchNorms keep the statistics they have, whatever ``train()`` is called with later."""
+        if not self.pretrainable:
+            raise ValueError(f"the {self.arch} design has no extractor to freeze")
+        self.frozen_backbone = frozen
+        self.backbone.requires_grad_(not frozen)
+        return self.train(self.training)
+
+    def train(self, mode: bool = True) -> PairModel:
+        super().train(mode)
+        if self.frozen_backbone:
+            self.backbone.eval()
+        return self
 
     def config(self) -> dict:
         """The settings ``config.json`` holds: the init arguments and the design's name."""

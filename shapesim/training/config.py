@@ -3,53 +3,60 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
-from ..data import PairSpec, preset
 from ..models import ARCHS, PairModel, model_class
+from ..spec import PairSpec, preset
 
 __all__ = ["TrainConfig", "PRETRAIN"]
 
 PRETRAIN = ("none", "contrastive", "jigsaw")
 
 
+def option(default, help: str):
+    """A field of the config with what it means: the command line's help (``python -m shapesim train --help``)."""
+    return field(default=default, metadata={"help": help})
+
+
 @dataclass
 class TrainConfig:
     """Everything that decides a training run (saved next to its checkpoint)."""
 
-    arch: str = "agfusion"  # the design: agfusion, crossattn, concat or regionmatch (shapesim.models)
-    preset: str = "open"  # generator preset to train on
-    mix: tuple[str, ...] = ()  # more presets: successive steps take their pairs from preset, mix[0], mix[1], … in turn
-    holdout: tuple[str, ...] = ("composite", "glyph", "letter")  # families (or named shapes) never shown in training
-    image_size: int = 64
-    steps: int = 20000
-    batch_size: int = 64  # pairs per step
-    lr: float = 2e-3  # peak learning rate (AdamW)
-    weight_decay: float = 0.05  # not applied to norms and biases
-    clip: float = 1.0  # gradient norm clipping
-    warmup: int = 100  # linear warm-up steps, then cosine decay to zero
+    arch: str = option("agfusion", "the design: agfusion, crossattn, concat or regionmatch (shapesim.models)")
+    preset: str = option("open", "generator preset to train on")
+    mix: tuple[str, ...] = option((), "more presets: successive steps take their pairs from preset, mix[0], … in turn")
+    holdout: tuple[str, ...] = option(
+        ("composite", "glyph", "letter"), "families (or named shapes) never shown in training"
+    )
+    image_size: int = option(64, "picture side in pixels")
+    steps: int = option(20000, "optimiser steps")
+    batch_size: int = option(64, "pairs per step")
+    lr: float = option(2e-3, "peak learning rate (AdamW)")
+    weight_decay: float = option(0.05, "not applied to norms and biases")
+    clip: float = option(1.0, "gradient norm clipping")
+    warmup: int = option(100, "linear warm-up steps, then cosine decay to zero")
     # The data's shares; None: the preset's own (seed 0, 0, 0; the others 0.25, 0.25, 0.6).
-    hard_negatives: float | None = None  # share of negatives that are near misses (a heptagon for a hexagon)
-    hard_positives: float | None = None  # share of positives that differ in everything but the shape
-    framed: float | None = None  # share of pictures drawn as framing shows a user's (centred, 65% of the side)
-    batch_pairs: float = 1.0  # weight of the loss on every pair of pictures in a batch (agfusion; 0 = off)
-    pretrain: str = "none"  # agfusion: none | contrastive | jigsaw, run for pretrain_steps before training
-    pretrain_steps: int = 0  # steps of pre-training of the feature extractor (batches of batch_size pairs)
-    freeze_backbone: bool = False  # agfusion: train only gate, projection and classifier on a fixed extractor
-    embedding_dim: int = 128
-    depth: int = 1  # agfusion: stages of the ResNet-50 in the extractor (1: the seed's cut after layer1; 2: layer2)
-    init: str = ""  # a weights folder whose model the run starts from (fine-tuning; empty: random weights)
-    seed: int = 0
-    device: str = "auto"  # auto = cuda, then mps, then cpu
-    precision: str = "auto"  # auto | fp32 | bf16 | fp16
-    channels_last: bool = True
-    eval_every: int = 1000  # steps between validations (and checkpoints)
-    eval_pairs: int = 512  # fixed validation pairs
-    target_f1: float = 0.0  # stop once validation F1 reaches this (0: run all steps)
-    out: str = "runs/latest"
-    resume: bool = False  # continue the run in `out` from its last checkpoint
-    progress: bool = True  # show a progress bar
+    hard_negatives: float | None = option(None, "share of negatives that are near misses (a heptagon for a hexagon)")
+    hard_positives: float | None = option(None, "share of positives that differ in everything but the shape")
+    framed: float | None = option(None, "share of pictures drawn as framing shows a user's (centred, 65% of the side)")
+    batch_pairs: float = option(1.0, "weight of the loss on every pair of pictures in a batch (agfusion; 0 = off)")
+    pretrain: str = option("none", "agfusion: none | contrastive | jigsaw, run for pretrain_steps before training")
+    pretrain_steps: int = option(0, "steps of pre-training of the feature extractor (batches of batch_size pairs)")
+    freeze_backbone: bool = option(False, "agfusion: train only gate, projection and classifier on a fixed extractor")
+    embedding_dim: int = option(128, "size of a picture's embedding")
+    depth: int = option(1, "agfusion: ResNet-50 stages in the extractor (1: the seed's cut after layer1; 2: layer2)")
+    init: str = option("", "a weights folder whose model the run starts from (fine-tuning; empty: random weights)")
+    seed: int = option(0, "random seed of the weights and of the training pairs")
+    device: str = option("auto", "auto = cuda, then mps, then cpu")
+    precision: str = option("auto", "auto | fp32 | bf16 | fp16")
+    channels_last: bool = option(True, "channels-last memory layout (faster convolutions on CPUs and GPUs)")
+    eval_every: int = option(1000, "steps between validations (and checkpoints)")
+    eval_pairs: int = option(512, "fixed validation pairs")
+    target_f1: float = option(0.0, "stop once validation F1 reaches this (0: run all steps)")
+    out: str = option("runs/latest", "the run's folder: best model, resume state, config, metrics")
+    resume: bool = option(False, "continue the run in out from its last checkpoint")
+    progress: bool = option(True, "show a progress bar")
 
     def __post_init__(self) -> None:
         self.holdout, self.mix = tuple(self.holdout), tuple(self.mix)

@@ -2,7 +2,7 @@
 
     python -m shapesim train --steps 3000 --out runs/mine
 
-The output folder (:class:`~shapesim.train.checkpoint.RunFolder`) holds the best
+The output folder (:class:`~shapesim.training.checkpoint.RunFolder`) holds the best
 model so far, the resume state, the run's config and one line of metrics per
 validation; a run killed at any moment leaves each file's previous version whole.
 """
@@ -20,17 +20,18 @@ import torch
 import torch.nn.functional as F
 from tqdm import tqdm
 
-from ..data import PairBatch, PairGenerator, preset
+from ..data import PairBatch, PairGenerator
 from ..metrics import summarise
 from ..models import PairModel
 from ..runtime import autocast_dtype, keep_freed_memory
+from ..spec import preset
 from ..testsets import VALIDATION_SEED, PairSet, predict_batches
 from ..weights import WeightsFolder
 from .checkpoint import RunFolder
 from .config import TrainConfig
 from .distributed import Distributed, setup_distributed
 from .losses import all_pairs_loss
-from .pretrain import freeze_extractor, pretrain_extractor
+from .pretrain import pretrain_extractor
 from .schedule import lr_factor, param_groups
 
 __all__ = ["train", "TrainResult"]
@@ -131,10 +132,7 @@ class Trainer:
         self.where.average_buffers(self.core)
         v, w = self.validation, self.where
         share = PairSet(v.name, v.generator, v.index[w.rank :: w.world])
-        metrics = summarise(*(w.gather(part) for part in predict_batches(self.core, share.batches(256))))
-        if self.config.freeze_backbone:
-            freeze_extractor(self.core)  # validation put every module back in training mode
-        return metrics
+        return summarise(*(w.gather(part) for part in predict_batches(self.core, share.batches(256))))
 
 
 def train(config: TrainConfig, callback: Callable[[int, PairModel], None] | None = None) -> TrainResult:
@@ -165,8 +163,6 @@ def train(config: TrainConfig, callback: Callable[[int, PairModel], None] | None
         dynamic_ncols=True,
     )
     trainer.model.train()
-    if config.freeze_backbone:
-        freeze_extractor(trainer.core)
     for step in bar:
         loss = trainer.step(step)
         tally.count(step + 1, config.batch_size * where.world)
@@ -178,8 +174,6 @@ def train(config: TrainConfig, callback: Callable[[int, PairModel], None] | None
                 break
         if callback is not None:
             callback(step + 1, trainer.core)
-            if config.freeze_backbone:
-                freeze_extractor(trainer.core)  # whatever the callback did to the model's mode
     bar.close()
     seconds = tally.elapsed()
     where.average_buffers(trainer.core)
@@ -217,7 +211,7 @@ def _set_up(
         pretrain_extractor(core, config, device, memory_format)
     pre_seconds = time.perf_counter() - started
     if config.freeze_backbone:
-        freeze_extractor(core)
+        core.freeze_backbone()  # the model keeps it fixed through every train() and eval()
     optimizer = torch.optim.AdamW(param_groups(core, config.weight_decay), lr=config.lr, betas=(0.9, 0.99))
     start = _resume_or_start(config, where, run, core, optimizer, device)
     seen_classes = preset(config.preset, holdout=config.holdout)  # without this run's hard-pair shares

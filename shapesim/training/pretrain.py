@@ -1,4 +1,5 @@
-"""The seed's proposed improvements to the extractor: pre-training it on a task of its own, or freezing it."""
+"""The seed's proposed improvements to the extractor: pre-training it on a task of its own (freezing it is
+the model's own: :meth:`shapesim.models.PairModel.freeze_backbone`)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from .config import TrainConfig
 from .losses import contrastive_loss
 from .schedule import lr_factor
 
-__all__ = ["jigsaw", "pretrain_extractor", "freeze_extractor"]
+__all__ = ["jigsaw", "pretrain_extractor"]
 
 _PERMUTATIONS = torch.tensor(list(itertools.permutations(range(4))))  # 24 orders of 2×2 tiles
 
@@ -62,10 +63,3 @@ def pretrain_extractor(model: PairModel, config: TrainConfig, device: torch.devi
         torch.nn.utils.clip_grad_norm_(params, config.clip)
         optimizer.step()
         bar.set_postfix(loss=f"{loss.item():.4f}")
-
-
-def freeze_extractor(model: PairModel) -> None:
-    """A fixed extractor: no gradients, and BatchNorm keeps the statistics it has (call again after
-    anything that puts the model back in training mode)."""
-    model.backbone.requires_grad_(False)
-    model.backbone.eval()

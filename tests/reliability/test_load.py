@@ -2,7 +2,7 @@
 
 No error, no lost request, and every answer is the one for its own pictures
 (a cross-talk between concurrent requests would hand a client another pair's
-probability). Latency is printed, not asserted: speed lives in benchmarks/app.py.
+probability). Latency is printed, not asserted: speed lives in benchmarks/app.py (python -m benchmarks.app).
 """
 
 import numpy as np
