@@ -4,15 +4,17 @@
 
 Configuration by environment: SHAPESIM_WEIGHTS (a folder or a Hub repo id,
 ``user/name[@revision]``; default: the bundled checkpoints/), and gradio's own
-GRADIO_SERVER_NAME / GRADIO_SERVER_PORT for host and port. The work is the
-package's (shapesim.predict, shapesim.atlas, shapesim.plots); this file lays out and wires.
+GRADIO_SERVER_NAME / GRADIO_SERVER_PORT for host and port. What the page shows is made
+by the package (shapesim.answers, shapesim.plots, shapesim.card); this file lays out and wires.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+from functools import partial
 from pathlib import Path
+from types import SimpleNamespace
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 # torch does the heavy work on every core; numpy's BLAS threads (the map's nearest-neighbour
@@ -20,122 +22,29 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import gradio as gr  # noqa: E402
-import numpy as np  # noqa: E402
 import PIL.Image  # noqa: E402
 
+from shapesim import answers  # noqa: E402
+from shapesim.answers import CANVAS, Answer, Mistake, editor_value  # noqa: E402
 from shapesim.card import heatmap_meaning, weights_summary  # noqa: E402
-from shapesim.data import PairGenerator  # noqa: E402
 from shapesim.hub import BUNDLED  # noqa: E402
-from shapesim.images import MAX_PIXELS, ImageError, read_image  # noqa: E402
+from shapesim.images import MAX_PIXELS  # noqa: E402
 from shapesim.plots import COLOUR_BAR, MAP_CSS, MAP_JS, map_svg  # noqa: E402
 from shapesim.predict import Predictor, Predictors  # noqa: E402
 from shapesim.runtime import keep_freed_memory  # noqa: E402
 from shapesim.spec import PRESETS  # noqa: E402
 
-ROOT = Path(__file__).resolve().parent
-ASSETS = ROOT / "assets"
+ASSETS = Path(__file__).resolve().parent / "assets"
 EXAMPLES = ASSETS / "examples"
-CANVAS = 280  # px; small canvases draw smoothly
-WHITE = np.full((CANVAS, CANVAS, 3), 255, np.uint8)  # the paper an editor starts with: its brush draws at once
 MAX_UPLOAD = "10mb"
-log = logging.getLogger("shapesim.app")
+PRIVATE = {"api_visibility": "private"}
 # gradio decodes uploads with PIL before a handler sees them: make PIL refuse what
 # shapesim refuses (PIL raises above twice this, a decompression-bomb guard).
 PIL.Image.MAX_IMAGE_PIXELS = MAX_PIXELS // 2
 
 
-def load_predictor() -> Predictor:
-    """The configured weights, or the bundled ones (with the reason) when those cannot be used."""
-    return Predictor.from_pretrained(fallback=True)
-
-
-def editor_value(picture=None) -> dict:
-    """An editor holding ``picture`` at its own size (a blank sheet of paper when None)."""
-    picture = WHITE if picture is None else picture
-    return {"background": picture, "layers": [], "composite": picture}
-
-
-def editor_picture(value: dict | np.ndarray | None) -> np.ndarray | None:
-    """The picture in an ImageEditor value: the composite, else the background, else None."""
-    if value is None or isinstance(value, np.ndarray):
-        return value
-    for key in ("composite", "background"):
-        if value.get(key) is not None:
-            return np.asarray(value[key])
-    return None
-
-
-def compare(predictor: Predictor, atlas, value_a, value_b):
-    """Verdict, similarity, the two pictures with their heatmaps, and their places on the map.
-    A picture that cannot be used is a gr.Error that says which and why (logged as one line)."""
-    pictures = []
-    for side, value in (("A", value_a), ("B", value_b)):
-        picture = editor_picture(value)
-        if picture is None:
-            raise _mistake(f"Picture {side} is empty: draw a shape or upload a picture first.")
-        pictures.append(picture)
-    try:
-        result = predictor.compare(*pictures)
-    except ImageError as err:
-        raise _mistake(f"That picture cannot be used: {err}.") from err
-    verdict = {"same shape": result.probability, "different shapes": 1 - result.probability}
-    similarity = (
-        f"**Cosine similarity** of the two embeddings: **{result.similarity:+.3f}** (−1 … +1)"
-        if result.similarity is not None
-        else f"The `{predictor.arch}` design has no similarity of its own, only the verdict."
-    )
-    similarity += f"\n\n*Heatmaps*: {heatmap_meaning(predictor.model)}."
-    placed = []
-    if atlas is not None and result.embedding_a is not None and len(result.embedding_a) == atlas.dim:
-        sides = (("A", result.embedding_a), ("B", result.embedding_b))
-        placed = [(f"your picture {side}", atlas.locate(e)) for side, e in sides]
-    return verdict, similarity, result.overlay_a, result.overlay_b, placed
-
-
-def _mistake(message: str) -> gr.Error:
-    log.info("refused: %s", message)  # a user's mistake: one line, no traceback
-    return gr.Error(message, print_exception=False)
-
-
-def refused(message: str) -> tuple:
-    """What the page shows for a picture it cannot answer: the message in the verdict's place, alone."""
-    return gr.update(value=None, visible=False), gr.update(value=f"⚠️ {message}", visible=True), "", None, None, []
-
-
-def shown(predictor: Predictor, atlas, value_a, value_b) -> tuple:
-    """:func:`compare` as the page shows it: the answer, or the mistake in the verdict's place."""
-    try:
-        verdict, *rest = compare(predictor, atlas, value_a, value_b)
-    except gr.Error as err:
-        return refused(err.message)
-    return gr.update(value=verdict, visible=True), gr.update(visible=False), *rest
-
-
-def uploaded(path: str | None, side: str) -> tuple[dict | None, str | None]:
-    """An upload read by shapesim's reader as an editor's value, or what is wrong with it."""
-    try:
-        return editor_value(np.asarray(read_image(path))), None
-    except ImageError as err:
-        return None, _mistake(f"Picture {side} cannot be used: {err}.").message
-
-
-def random_pair(preset: str, counter: int):
-    """Two generated pictures (a labelled pair) for the editors, and the counter moved on."""
-    batch = PairGenerator(preset, image_size=CANVAS, seed=20_26)(int(counter), 1)
-    a, b = batch.pictures(0)
-    note = f"Random pair from preset `{preset}`: {batch.caption(0)}."
-    return editor_value(a), editor_value(b), note, int(counter) + 1
-
-
-def similar(predictor: Predictor, atlas, value_a, k: int = 24):
-    """The reference pictures nearest picture A in the model's embedding (none without a map or a picture)."""
-    picture = editor_picture(value_a)
-    if atlas is None or picture is None or predictor.embedding_dim is None:
-        return []
-    try:
-        return atlas.similar(predictor.embed([picture])[0], k)
-    except ImageError:
-        return []
+# The configured weights, or the bundled ones (with the reason) when those cannot be used: an app must start.
+load_predictor = partial(Predictor.from_pretrained, fallback=True)
 
 
 def _explain_unreadable_uploads(editor: gr.ImageEditor) -> gr.ImageEditor:
@@ -150,55 +59,181 @@ def _explain_unreadable_uploads(editor: gr.ImageEditor) -> gr.ImageEditor:
         except gr.Error:
             raise
         except Exception as err:
-            reason = "it cannot be read as a picture"
-            for file in (payload.composite, payload.background) if payload is not None else ():
-                try:
-                    if getattr(file, "path", None):
-                        read_image(file.path)
-                except ImageError as why:
-                    reason = str(why)
-                    break
-            raise _mistake(f"{editor.label} cannot be used: {reason}.") from err
+            files = (payload.composite, payload.background) if payload is not None else ()
+            mistake = answers.unreadable([getattr(f, "path", None) for f in files], editor.label)
+            raise gr.Error(str(mistake), print_exception=False) from err
 
     editor.preprocess = preprocess
     return editor
 
 
 def _editor(label: str, elem_id: str) -> gr.ImageEditor:
-    return _explain_unreadable_uploads(
-        gr.ImageEditor(
-            editor_value(),
-            label=label,
-            elem_id=elem_id,
-            sources=("upload", "clipboard"),
-            type="numpy",
-            image_mode="RGB",
-            canvas_size=(CANVAS, CANVAS),
-            fixed_canvas=False,  # an upload keeps its own size: no letterbox bands become part of it
-            brush=gr.Brush(default_size=6, colors=["#000000"], color_mode="fixed"),
-            eraser=gr.Eraser(default_size=16),
-            layers=False,
-            transforms=(),
-            height=CANVAS + 110,
-        )
-    )
+    # fixed_canvas=False: an upload keeps its own size, no letterbox bands become part of it
+    return _explain_unreadable_uploads(gr.ImageEditor(
+        editor_value(), label=label, elem_id=elem_id, sources=("upload", "clipboard"), type="numpy", image_mode="RGB",
+        canvas_size=(CANVAS, CANVAS), fixed_canvas=False, layers=False, transforms=(), height=CANVAS + 110,
+        brush=gr.Brush(default_size=6, colors=["#000000"], color_mode="fixed"), eraser=gr.Eraser(default_size=16),
+    ))  # fmt: skip
+
+
+def _heatmap(label: str, elem_id: str) -> gr.Image:
+    # JPEG: 0.4 ms to encode a 280×280 heatmap here, PNG 10 ms (a quarter of a compare's time)
+    return gr.Image(label=label, type="numpy", format="jpeg", interactive=False, height=180, elem_id=elem_id)
 
 
 def examples() -> list[list[str]]:
     return [[str(a), str(a.with_name(a.name.replace("_a.png", "_b.png")))] for a in sorted(EXAMPLES.glob("*_a.png"))]
 
 
-def cleared():
-    """Clear: blank paper in both editors, no answer."""
-    no_answer = (gr.update(value=None, visible=True), gr.update(visible=False), "", None, None)
-    return editor_value(), editor_value(), *no_answer, "", []
+class Page(SimpleNamespace):
+    """The components that events read and write, by name (editor_a, verdict, heat_a, ...: see :func:`layout`)."""
+
+    def shown(self, answer: Answer) -> dict:
+        """An answer as updates of the Compare tab: the verdict, or the mistake in its place."""
+        return {
+            self.verdict: gr.update(value=answer.verdict, visible=answer.mistake is None),
+            self.message: gr.update(
+                value=f"⚠️ {answer.mistake}" if answer.mistake else "", visible=bool(answer.mistake)
+            ),  # fmt: skip
+            self.similarity: answer.similarity,
+            self.heat_a: answer.heat_a,
+            self.heat_b: answer.heat_b,
+            self.placed: answer.placed,
+        }
+
+    @property
+    def answer_outputs(self) -> list:
+        return [self.verdict, self.message, self.similarity, self.heat_a, self.heat_b, self.placed]
 
 
-def colour_bar(predictor: Predictor):
-    """The heatmaps' colour legend for this model; hidden for a design without maps."""
-    return gr.update(
-        value=COLOUR_BAR.format(meaning=heatmap_meaning(predictor.model)), visible=predictor.model.has_maps
-    )
+def layout(predictor: Predictor, atlas, models: Predictors) -> Page:
+    """The three tabs (inside a ``gr.Blocks`` context): Compare, Map, Model."""
+    gr.Markdown(answers.INTRO)
+    c = {"placed": gr.State([]), "counter": gr.State(0), "chosen": gr.State(models.name)}
+    with gr.Tab("Compare"):
+        with gr.Row(equal_height=False):
+            for side in ("a", "b"):
+                with gr.Column():
+                    c[f"editor_{side}"] = _editor(f"Picture {side.upper()}", f"canvas_{side}")
+                    c[f"upload_{side}"] = gr.UploadButton(
+                        f"Upload picture {side.upper()}", elem_id=f"upload_{side}", size="sm"
+                    )
+            with gr.Column():
+                c["verdict"] = gr.Label(label="Verdict", num_top_classes=2, elem_id="verdict")
+                c["message"] = gr.Markdown(visible=False, elem_id="message")
+                with gr.Row():
+                    c["heat_a"], c["heat_b"] = (
+                        _heatmap("Where the model looked in A", "heat_a"),
+                        _heatmap("... and in B", "heat_b"),
+                    )
+                c["legend"] = gr.HTML(
+                    COLOUR_BAR.format(meaning=heatmap_meaning(predictor.model)), visible=predictor.model.has_maps
+                )
+                c["similarity"] = gr.Markdown(elem_id="similarity")
+                c["live"] = gr.Checkbox(True, label="Answer as I draw", elem_id="live")
+                with gr.Row():
+                    for name, variant in (("compare", "primary"), ("swap", "secondary"), ("clear", "secondary")):
+                        c[name] = gr.Button(name.capitalize(), variant=variant, elem_id=name)
+                with gr.Row():
+                    c["preset"] = gr.Dropdown(list(PRESETS), value="open", label="Random pair from", scale=2)
+                    c["random"] = gr.Button("Random pair", elem_id="random", scale=1)
+                c["note"] = gr.Markdown()
+        c["examples"] = gr.Examples(
+            examples(), [c["editor_a"], c["editor_b"]], label="Examples: click one to load both pictures"
+        )
+    with gr.Tab("Map") as c["map_tab"]:
+        gr.Markdown(answers.MAP_HELP if atlas is not None else answers.NO_MAP)
+        c["map_html"] = gr.HTML(
+            map_svg(atlas) if atlas else "", js_on_load=MAP_JS, css_template=MAP_CSS, elem_id="atlas"
+        )
+        c["picked"] = gr.Gallery(label="Pictures you picked on the map", columns=8, height=260, elem_id="picked")
+        c["find_similar"] = gr.Button("Find pictures like picture A", elem_id="find_similar")
+        c["alike"] = gr.Gallery(label="Nearest to picture A", columns=8, height=260, elem_id="similar")
+    with gr.Tab("Model"):
+        many = len(models.names) > 1
+        c["choice"] = gr.Dropdown(models.names, value=models.name, label="Model", visible=many, elem_id="model_choice")
+        c["card"] = gr.Markdown(weights_summary(predictor))
+        if (ASSETS / "training.png").is_file():
+            gr.Image(str(ASSETS / "training.png"), label="Training curves", interactive=False)
+    return Page(**c)
+
+
+def wire(page: Page, models: Predictors, atlas) -> None:
+    """The events: every change of a picture answers by itself (the last request wins, none waits in a queue)."""
+    p = page
+    map_of = lambda name: atlas if name == models.name else None  # noqa: E731  (a map is its own model's)
+    pair, live_in = [p.editor_a, p.editor_b, p.chosen], [p.editor_a, p.editor_b, p.chosen, p.live]
+
+    def answer(a, b, name) -> dict:
+        return p.shown(answers.answer(models.get(name), map_of(name), a, b))
+
+    def answer_live(a, b, name, on) -> dict:
+        """After each change of a picture: an answer when the switch is on and both show something."""
+        return answer(a, b, name) if on and answers.is_drawn(a) and answers.is_drawn(b) else {p.verdict: gr.skip()}
+
+    def upload(path, a, b, name, on, side: str) -> dict:
+        """The picture into its editor and, as after a stroke, the answer; or what is wrong with it."""
+        try:
+            value = answers.uploaded(path, side)
+        except Mistake as mistake:
+            return p.shown(Answer(mistake=str(mistake)))
+        a, b = (value, b) if side == "A" else (a, value)
+        return {p.editor_a if side == "A" else p.editor_b: value, **answer_live(a, b, name, on)}
+
+    def api_compare(a, b, name) -> dict:
+        """The API's compare: the same answer, and a mistake as an error a script can catch (AppError)."""
+        try:
+            got = answers.compare(models.get(name), map_of(name), a, b)
+        except Mistake as mistake:
+            raise gr.Error(str(mistake), print_exception=False) from None  # one line: logged by answers
+        return {p.verdict: got.verdict, p.similarity: got.similarity, p.heat_a: got.heat_a, p.heat_b: got.heat_b,
+                p.placed: got.placed}  # fmt: skip
+
+    def cleared() -> dict:
+        """Blank paper in both editors, no answer."""
+        return {**p.shown(Answer()), p.editor_a: editor_value(), p.editor_b: editor_value(), p.note: ""}
+
+    def random_pair(preset, counter) -> dict:
+        a, b, note, counter = answers.random_pair(preset, counter)
+        return {p.editor_a: a, p.editor_b: b, p.note: note, p.counter: counter}
+
+    def choose(name: str) -> dict:
+        """The Model tab's choice: the model Compare uses in this session, its card and its colour bar."""
+        chosen = models.get(name)
+        legend = COLOUR_BAR.format(meaning=heatmap_meaning(chosen.model))
+        return {p.chosen: name, p.card: weights_summary(chosen), p.placed: [],
+                p.legend: gr.update(value=legend, visible=chosen.model.has_maps)}  # fmt: skip
+
+    def pick(evt: gr.EventData) -> list:
+        """The reference pictures of the dots picked on the map."""
+        return atlas.pictures([int(i) for i in str(evt.ids).split(",") if i]) if atlas is not None else []
+
+    outputs = set(p.answer_outputs)
+    again = {"fn": answer_live, "inputs": live_in, "outputs": outputs, "show_progress": "hidden", **PRIVATE}
+    p.compare.click(answer, pair, outputs, **PRIVATE)
+    for button, editor, side in ((p.upload_a, p.editor_a, "A"), (p.upload_b, p.editor_b, "B")):
+        editor.input(trigger_mode="always_last", **again)
+        button.upload(lambda path, a, b, n, on, s=side: upload(path, a, b, n, on, s), [button, *live_in],
+                      {editor, *outputs}, **PRIVATE)  # fmt: skip
+    p.swap.click(lambda a, b: (b, a), [p.editor_a, p.editor_b], [p.editor_a, p.editor_b], api_name="swap").then(**again)
+    p.clear.click(cleared, None, {p.editor_a, p.editor_b, p.note, *outputs}, api_name="clear")
+    p.random.click(random_pair, [p.preset, p.counter], {p.editor_a, p.editor_b, p.note, p.counter},
+                   api_name="random_pair").then(**again)  # fmt: skip
+    gr.Button(visible=False).click(api_compare, pair, [p.verdict, p.similarity, p.heat_a, p.heat_b, p.placed],
+                                   api_name="compare")  # fmt: skip
+    p.examples.load_input_event.then(**again)
+    p.choice.change(choose, p.choice, {p.chosen, p.card, p.placed, p.legend}, api_name="choose_model")
+    # The map (2,000 points) is sent when it is looked at, not with every answer.
+    p.map_tab.select(lambda marks: map_svg(atlas, marks) if atlas else "", p.placed, p.map_html, api_name="map")
+    p.map_html.submit(pick, None, p.picked, **PRIVATE)
+    p.find_similar.click(lambda a, name: answers.similar(models.get(name), map_of(name), a), [p.editor_a, p.chosen],
+                         p.alike, api_name="similar")  # fmt: skip
+
+    def atlas_data() -> dict:  # gr.api reads what it returns from the annotation
+        """The map's points: x, y, class and style of every reference picture."""
+        return atlas.table().to_dict(orient="list") if atlas is not None else {}
+
+    gr.api(atlas_data, api_name="atlas")
 
 
 def build(predictor: Predictor | None = None, atlas=None, variants: Path | None = None) -> gr.Blocks:
@@ -206,144 +241,8 @@ def build(predictor: Predictor | None = None, atlas=None, variants: Path | None 
     predictor = predictor or load_predictor()
     atlas = atlas if atlas is not None else predictor.atlas
     models = Predictors(predictor, variants if variants is not None else BUNDLED / "variants")
-    map_of = lambda name: atlas if name == models.name else None  # noqa: E731  (a map is its own model's)
-
     with gr.Blocks(title="shapesim: same shape?") as demo:
-        gr.Markdown(
-            "# shapesim — do these two pictures show the same shape?\n"
-            "Draw in both boxes (the brush is ready) or upload a picture into each: the answer comes as you "
-            "draw. Any shape: a house, a letter, a spiral, a cloud."
-        )
-        placed, counter, chosen = gr.State([]), gr.State(0), gr.State(models.name)
-        with gr.Tab("Compare"):
-            with gr.Row(equal_height=False):
-                with gr.Column():
-                    editor_a = _editor("Picture A", "canvas_a")
-                    upload_a = gr.UploadButton("Upload picture A", elem_id="upload_a", size="sm")
-                with gr.Column():
-                    editor_b = _editor("Picture B", "canvas_b")
-                    upload_b = gr.UploadButton("Upload picture B", elem_id="upload_b", size="sm")
-                with gr.Column():
-                    verdict = gr.Label(label="Verdict", num_top_classes=2, elem_id="verdict")
-                    message = gr.Markdown(visible=False, elem_id="message")
-                    with gr.Row():
-                        # JPEG: 0.4 ms to encode a 280×280 heatmap here, PNG 10 ms (a quarter of a compare's time)
-                        heat_a = gr.Image(label="Where the model looked in A", type="numpy", format="jpeg",
-                                          interactive=False, height=180)  # fmt: skip
-                        heat_b = gr.Image(
-                            label="... and in B",
-                            type="numpy",
-                            format="jpeg",
-                            interactive=False,
-                            height=180,
-                            elem_id="heat_b",
-                        )
-                    legend = gr.HTML(
-                        COLOUR_BAR.format(meaning=heatmap_meaning(predictor.model)), visible=predictor.model.has_maps
-                    )
-                    similarity = gr.Markdown(elem_id="similarity")
-                    live = gr.Checkbox(True, label="Answer as I draw", elem_id="live")
-                    with gr.Row():
-                        compare_btn = gr.Button("Compare", variant="primary", elem_id="compare")
-                        swap_btn = gr.Button("Swap", elem_id="swap")
-                        clear_btn = gr.Button("Clear", elem_id="clear")
-                    with gr.Row():
-                        preset = gr.Dropdown(list(PRESETS), value="open", label="Random pair from", scale=2)
-                        random_btn = gr.Button("Random pair", elem_id="random", scale=1)
-                    note = gr.Markdown()
-            shown_examples = gr.Examples(
-                examples(), [editor_a, editor_b], label="Examples: click one to load both pictures"
-            )
-
-        with gr.Tab("Map") as map_tab:
-            gr.Markdown(
-                "Every dot is a reference picture, placed by a UMAP of the model's embeddings (hollow: shapes "
-                "held out of training); hover for what it shows. Your last two pictures are the stars. Drag a "
-                "rectangle (or click a dot) to see the pictures there."
-                if atlas is not None
-                else "> These weights come without a map: `python -m shapesim atlas --weights DIR` makes one."
-            )
-            map_html = gr.HTML(
-                map_svg(atlas) if atlas else "", js_on_load=MAP_JS, css_template=MAP_CSS, elem_id="atlas"
-            )
-            picked = gr.Gallery(label="Pictures you picked on the map", columns=8, height=260, elem_id="picked")
-            similar_btn = gr.Button("Find pictures like picture A", elem_id="find_similar")
-            alike = gr.Gallery(label="Nearest to picture A", columns=8, height=260, elem_id="similar")
-
-        with gr.Tab("Model"):
-            many = len(models.names) > 1
-            choice = gr.Dropdown(models.names, value=models.name, label="Model", visible=many, elem_id="model_choice")
-            card = gr.Markdown(weights_summary(predictor))
-            if (ASSETS / "training.png").is_file():
-                gr.Image(str(ASSETS / "training.png"), label="Training curves", interactive=False)
-
-        outputs = [verdict, message, similarity, heat_a, heat_b, placed]
-        pair, live_in = [editor_a, editor_b, chosen], [editor_a, editor_b, chosen, live]
-
-        def answer(a, b, name):
-            return shown(models.get(name), map_of(name), a, b)
-
-        def answer_live(a, b, name, on):
-            """After each change of a picture: an answer when both show something (a blank sheet is not a
-            mistake yet), and the switch is on."""
-            pictures = [editor_picture(a), editor_picture(b)]
-            if not on or any(p is None or np.ptp(p) == 0 for p in pictures):
-                return [gr.skip()] * len(outputs)
-            return answer(a, b, name)
-
-        def pick(evt: gr.EventData):
-            """The reference pictures of the dots picked on the map."""
-            return atlas.pictures([int(i) for i in str(evt.ids).split(",") if i]) if atlas is not None else []
-
-        def choose(name: str):
-            """The Model tab's choice: the model Compare uses in this session, its card and its colour bar."""
-            return name, weights_summary(models.get(name)), [], colour_bar(models.get(name))
-
-        private = {"api_visibility": "private"}
-        compare_btn.click(answer, pair, outputs, **private)
-        # Every stroke answers by itself (the last request wins, none waits in a queue), and so does every
-        # other change of a picture: an upload, an example, Swap, a random pair.
-        again = {"fn": answer_live, "inputs": live_in, "outputs": outputs, "show_progress": "hidden", **private}
-
-        def upload(path, a, b, name, on, side: str):
-            """The picture into its editor and, as after a stroke, the answer; or what is wrong with it."""
-            value, problem = uploaded(path, side)
-            if problem:
-                return gr.skip(), *refused(problem)
-            a, b = (value, b) if side == "A" else (a, value)
-            return value, *answer_live(a, b, name, on)
-
-        for button, editor, side in ((upload_a, editor_a, "A"), (upload_b, editor_b, "B")):
-            editor.input(trigger_mode="always_last", **again)
-            button.upload(
-                lambda p, a, b, n, on, s=side: upload(p, a, b, n, on, s),
-                [button, *live_in],
-                [editor, *outputs],
-                **private,
-            )
-        swap_btn.click(lambda a, b: (b, a), [editor_a, editor_b], [editor_a, editor_b], api_name="swap").then(**again)
-        clear_btn.click(cleared, None, [editor_a, editor_b, verdict, message, similarity, heat_a, heat_b, note, placed],
-                        api_name="clear")  # fmt: skip
-        drawn = random_btn.click(
-            random_pair, [preset, counter], [editor_a, editor_b, note, counter], api_name="random_pair"
-        )
-        drawn.then(**again)
-        # The API's compare: the same answer, and a mistake as an error a script can catch (gradio_client's AppError).
-        gr.Button(visible=False).click(lambda a, b, name: compare(models.get(name), map_of(name), a, b), pair,
-                                       [verdict, similarity, heat_a, heat_b, placed], api_name="compare")  # fmt: skip
-        shown_examples.load_input_event.then(**again)
-        choice.change(choose, choice, [chosen, card, placed, legend], api_name="choose_model")
-        # The map (2,000 points) is sent when it is looked at, not with every answer.
-        map_tab.select(lambda marks: map_svg(atlas, marks) if atlas else "", placed, map_html, api_name="map")
-        map_html.submit(pick, None, picked, **private)
-        similar_btn.click(lambda a, name: similar(models.get(name), map_of(name), a), [editor_a, chosen], alike,
-                          api_name="similar")  # fmt: skip
-
-        def atlas_data() -> dict:
-            """The map's points: x, y, class and style of every reference picture."""
-            return atlas.table().to_dict(orient="list") if atlas is not None else {}
-
-        gr.api(atlas_data, api_name="atlas")
+        wire(layout(predictor, atlas, models), models, atlas)
     return demo
 
 

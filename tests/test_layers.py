@@ -11,7 +11,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_the_import_contracts_hold():
-    """pyproject.toml's import-linter contracts: the layers of the README's Layout, no cycles, nothing imports the app."""
+    """pyproject.toml's import-linter contracts: the README's layers, no cycles, nothing imports the app."""
     lint = shutil.which("lint-imports")
     if lint is None:
         pytest.fail("lint-imports is missing: pip install -r requirements-dev.txt")

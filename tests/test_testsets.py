@@ -39,3 +39,12 @@ def test_score_counts_every_pair_and_leaves_the_model_as_it_was():
     metrics = score(model, seed_set, batch_size=16)
     assert metrics["pairs"] == 40 and 0 <= metrics["f1"] <= 1
     assert model.training  # scored in eval mode, handed back in training mode
+
+
+def test_a_test_sets_pairs_depend_only_on_its_name():
+    """Asked alone or with others, a set draws the same pairs: figures of any subset compare with eval.json's."""
+    everything = {s.name: s.generator.batch(s.index) for s in make_test_sets(32, holdout=HELD, n=12)}
+    for name in everything:
+        (alone,) = make_test_sets(32, holdout=HELD, n=12, names=(name,))
+        batch = alone.generator.batch(alone.index)
+        assert torch.equal(batch.a, everything[name].a) and torch.equal(batch.label, everything[name].label), name

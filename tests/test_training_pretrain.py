@@ -39,3 +39,19 @@ def test_a_frozen_extractor_stays_as_it_was(tmp_path):
         if before.is_floating_point():
             torch.testing.assert_close(before, trained[name], msg=name)  # weights and BatchNorm statistics
     assert not torch.equal(fresh.gate.psi.weight, result.model.gate.psi.weight)  # the rest learned
+
+
+def test_the_model_keeps_its_frozen_backbone_through_train_and_eval():
+    from shapesim.models import AGFusionModel, ConcatModel
+
+    model = AGFusionModel(embedding_dim=8).freeze_backbone()
+    for mode in (True, False, True):
+        model.train(mode)
+        assert not model.backbone.training and model.gate.training == mode
+    before = {k: v.clone() for k, v in model.backbone.state_dict().items()}
+    model(torch.rand(4, 3, 32, 32), torch.rand(4, 3, 32, 32)).logit.sum().backward()
+    assert all(torch.equal(before[k], v) for k, v in model.backbone.state_dict().items())  # BatchNorm stats too
+    assert all(p.grad is None for p in model.backbone.parameters())
+    assert model.freeze_backbone(False).train().backbone.training
+    with pytest.raises(ValueError, match="no extractor to freeze"):
+        ConcatModel(hidden=8).freeze_backbone()

@@ -1,0 +1,135 @@
+"""What the app shows, as plain data (shapesim/answers.py): answers, mistakes in words, uploads, random pairs."""
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw
+
+from shapesim import answers
+from shapesim.answers import CANVAS, Mistake, editor_value
+from shapesim.atlas import Atlas
+from shapesim.card import weights_summary
+from shapesim.hub import WeightsSource
+from shapesim.predict import Predictor, Predictors
+
+
+def small_atlas() -> Atlas:
+    rng = np.random.default_rng(0)
+    n = 90
+    emb = rng.normal(size=(n, 8)).astype(np.float32)
+    emb /= np.linalg.norm(emb, axis=1, keepdims=True)
+    pictures = rng.integers(0, 255, (n, 32, 32)).astype(np.uint8)
+    return Atlas(emb, rng.normal(size=(n, 2)).astype(np.float32), np.arange(n) % 9, np.arange(n) % 3, pictures,
+                 holdout=("arrow",))  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def atlas():
+    return small_atlas()
+
+
+def drawing(kind: str, size=280) -> np.ndarray:
+    img = Image.new("RGB", (size, size), "white")
+    d = ImageDraw.Draw(img)
+    if kind == "circle":
+        d.ellipse((70, 70, 210, 210), outline="black", width=6)
+    else:
+        d.rectangle((70, 70, 210, 210), outline="black", width=6)
+    return np.asarray(img)
+
+
+def editor(picture) -> dict:
+    return {"background": picture, "layers": [], "composite": picture}
+
+
+def test_editor_picture_reads_composite_then_background():
+    a, b = drawing("circle"), drawing("square")
+    assert answers.editor_picture({"background": a, "layers": [], "composite": b}) is b
+    assert answers.editor_picture({"background": a, "layers": [], "composite": None}) is a
+    assert answers.editor_picture({"background": None, "layers": [], "composite": None}) is None
+    assert answers.editor_picture(None) is None
+    assert answers.is_drawn(editor(a)) and not answers.is_drawn(editor_value()) and not answers.is_drawn(None)
+
+
+def test_compare_gives_verdict_similarity_heatmaps_and_map_points(predictor, atlas):
+    got = answers.compare(predictor, atlas, editor(drawing("circle")), editor(drawing("square")))
+    assert set(got.verdict) == {"same shape", "different shapes"} and got.mistake is None
+    assert sum(got.verdict.values()) == pytest.approx(1.0)
+    assert "Cosine similarity" in got.similarity
+    assert got.heat_a.shape == got.heat_b.shape == (280, 280, 3) and got.heat_a.dtype == np.uint8
+    assert [label for label, _ in got.placed] == ["your picture A", "your picture B"]
+
+
+@pytest.mark.parametrize(
+    "a, b, message",
+    [
+        (None, "square", "Picture A is empty"),
+        ("circle", {"background": None, "layers": [], "composite": None}, "Picture B is empty"),  # untouched canvas
+        ("blank", "square", "nothing is drawn"),  # a cleared canvas: white, touched
+        ("tiny", "square", "too small"),
+    ],
+)
+def test_bad_input_is_a_mistake_in_words(predictor, atlas, a, b, message, caplog):
+    pictures = {
+        "circle": editor(drawing("circle")),
+        "square": editor(drawing("square")),
+        "blank": editor(np.full((280, 280, 3), 255, np.uint8)),
+        "tiny": editor(np.zeros((2, 2, 3), np.uint8)),
+    }
+    a, b = (pictures.get(x, x) if isinstance(x, str) else x for x in (a, b))
+    with caplog.at_level("INFO", logger="shapesim.answers"), pytest.raises(Mistake, match=message):
+        answers.compare(predictor, atlas, a, b)
+    assert caplog.records[-1].getMessage().startswith("refused: ")  # one line in the log, no traceback
+    shown = answers.answer(predictor, atlas, a, b)  # as the page shows it: the mistake in the verdict's place
+    assert message in shown.mistake and shown.verdict is None and shown.heat_a is None and shown.placed == []
+
+
+def test_an_upload_is_read_by_shapesims_reader(tmp_path):
+    Image.new("RGB", (400, 300), "navy").save(tmp_path / "wide.png")
+    value = answers.uploaded(str(tmp_path / "wide.png"), "A")
+    assert value["composite"].shape == (300, 400, 3)  # at its own size, no letterbox
+    (tmp_path / "notes.png").write_text("eggs, milk")
+    with pytest.raises(Mistake, match="Picture B cannot be used: notes.png is not a picture"):
+        answers.uploaded(str(tmp_path / "notes.png"), "B")
+    assert "not a picture" in str(answers.unreadable([None, str(tmp_path / "notes.png")], "Picture A"))
+    assert "cannot be read as a picture" in str(answers.unreadable([None], "Picture A"))
+
+
+def test_a_blank_sheet_is_where_drawing_starts():
+    value = editor_value()
+    assert value["background"].shape == (CANVAS, CANVAS, 3) and (value["background"] == 255).all()
+
+
+def test_find_similar_gives_the_nearest_reference_pictures(predictor, atlas):
+    found = answers.similar(predictor, atlas, editor(drawing("circle")), k=5)
+    assert len(found) == 5 and found[0][0].shape == (32, 32, 3)
+    sims = [float(caption.rsplit("·", 1)[1]) for _, caption in found]
+    assert sims == sorted(sims, reverse=True)
+    assert answers.similar(predictor, None, editor(drawing("circle"))) == []
+    assert answers.similar(predictor, atlas, editor(np.full((280, 280, 3), 255, np.uint8))) == []  # nothing drawn
+
+
+def test_random_pair_fills_both_editors_and_counts_on():
+    a, b, note, counter = answers.random_pair("shapes", 3)
+    assert a["composite"].shape == (CANVAS, CANVAS, 3) and a["composite"].dtype == np.uint8
+    assert counter == 4 and "preset `shapes`" in note
+    again, _, _, _ = answers.random_pair("shapes", 3)
+    assert np.array_equal(again["composite"], a["composite"])
+
+
+def test_model_card_says_where_the_weights_came_from(predictor):
+    text = weights_summary(predictor)
+    assert "local folder" in text and "attention gate" in text
+    fallback = Predictor(
+        predictor.model, WeightsSource(predictor.source.path, "bundled", "x", fallback_reason="Hub down")
+    )
+    assert "Hub down" in weights_summary(fallback)
+
+
+def test_compare_with_a_design_without_maps_or_similarity(predictor, variants, atlas):
+    concat = Predictors(predictor, variants).get("concat: concat")
+    got = answers.compare(concat, atlas, editor(drawing("circle")), editor(drawing("square")))
+    assert sum(got.verdict.values()) == pytest.approx(1.0)
+    assert "no similarity" in got.similarity and "no map" in got.similarity
+    assert np.array_equal(got.heat_a, drawing("circle"))  # the picture as it is
+    assert got.placed == []  # no embeddings: nothing to place on the map
+    assert "`concat`" in weights_summary(concat) and "one CNN" in weights_summary(concat)
