@@ -8,9 +8,10 @@ gradio_client, then the median and p95 round trip of --calls compares of two
 280×280 drawings one after the other; then --clients clients at once, each
 sending --per-client compares of its own pairs: errors, p50 / p95 latency and
 compares per second. With Debian's chromium and playwright, also what a person
-sees: in a real browser, the time from the end of a stroke on the canvas to the
-verdict updated by itself (--strokes strokes; the page observes the verdict's
-panel change).
+sees: in a real browser, the time from the end of a stroke on the sheet to the
+verdict updated by itself (--strokes strokes; the page observes heatmap B change),
+the same with gradio's ImageEditor wired as the app once was (side by side, one
+run), and from a click on an example or on Random pair to its answer.
 """
 
 from __future__ import annotations
@@ -32,11 +33,11 @@ from benchmarks.common import markdown_table, parser, publish, setup
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def editor(path: Path) -> dict:
-    """An ImageEditor value holding an uploaded file, as the browser sends it."""
+def upload(path: Path) -> dict:
+    """A picture file for the app's /compare, as gradio_client sends it."""
     from gradio_client import handle_file
 
-    return {"background": handle_file(str(path)), "layers": [], "composite": handle_file(str(path))}
+    return handle_file(str(path))
 
 
 def hammer(url: str, jobs: list[list[tuple[Path, Path]]], timeout: float = 120) -> tuple[list[list], list[float]]:
@@ -61,7 +62,7 @@ def hammer(url: str, jobs: list[list[tuple[Path, Path]]], timeout: float = 120) 
         for r, (a, b) in enumerate(jobs[c]):
             started = time.perf_counter()
             try:
-                answers[c][r] = client.submit(editor(a), editor(b), api_name="/compare").result(timeout=timeout)
+                answers[c][r] = client.submit(upload(a), upload(b), api_name="/compare").result(timeout=timeout)
             except Exception as err:  # noqa: BLE001
                 answers[c][r] = err
             seconds.append(time.perf_counter() - started)
@@ -77,11 +78,11 @@ def hammer(url: str, jobs: list[list[tuple[Path, Path]]], timeout: float = 120) 
 
 def round_trips(client, folder: Path, calls: int) -> list[float]:
     """Seconds of each of ``calls`` compares of folder's a.png and b.png, one after the other."""
-    client.predict(editor(folder / "a.png"), editor(folder / "b.png"), api_name="/compare")  # warm
+    client.predict(upload(folder / "a.png"), upload(folder / "b.png"), api_name="/compare")  # warm
     seconds = []
     for _ in range(calls):
         t = time.perf_counter()
-        client.predict(editor(folder / "a.png"), editor(folder / "b.png"), api_name="/compare")
+        client.predict(upload(folder / "a.png"), upload(folder / "b.png"), api_name="/compare")
         seconds.append(time.perf_counter() - t)
     return seconds
 
@@ -133,37 +134,86 @@ def stroke(page, elem_id: str, points) -> float:
     return page.evaluate("performance.now()")
 
 
-def stroke_to_answer(url: str, strokes: int) -> list[float] | None:
-    """Seconds from the end of each stroke to the verdict updated by itself, as the browser sees it; None
-    without a browser."""
+def _page(browser, url: str):
+    page = browser.new_page(viewport={"width": 1400, "height": 1300})
+    page.goto(url, wait_until="load")
+    page.locator("#canvas_a canvas").first.wait_for(state="visible")
+    page.wait_for_timeout(1500)
+    return page
+
+
+def _answered(page, since: float) -> float:
+    """Seconds from the page's clock ``since`` to the first answer after it (heatmap B changed)."""
+    page.wait_for_function("(t) => window.__answered.some(x => x > t)", arg=since, timeout=60_000)
+    return (page.evaluate("(t) => window.__answered.find(x => x > t)", since) - since) / 1000
+
+
+def in_browser(urls: dict[str, str], strokes: int, clicks: int) -> dict[str, list[float]] | None:
+    """In Chromium, as a person sees it: seconds from the end of each stroke to the verdict updated by itself,
+    on each page of ``urls`` (the app; gradio's ImageEditor wired the same way, for comparison), and from
+    a click on an example or on Random pair to its answer. None without a browser."""
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
         return None
     if not Path(CHROMIUM).exists():
         return None
+    seconds: dict[str, list[float]] = {}
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 1300})
-        page.goto(url, wait_until="load")
-        page.locator("#canvas_a canvas").first.wait_for(state="visible")
-        page.wait_for_timeout(1500)
-
-        circle = [(60 * np.cos(t), 55 * np.sin(t)) for t in np.linspace(0, 2 * np.pi, 40)]
-        stroke(page, "canvas_a", circle)
-        stroke(page, "canvas_b", [(-60, -55), (60, -55), (60, 55), (-60, 55), (-60, -55)])
-        page.wait_for_function("() => /shape/.test(document.querySelector('#verdict').innerText)", timeout=60_000)
-        page.wait_for_timeout(1000)
-        page.evaluate(_WATCH)
-        seconds = []
-        for k in range(strokes):
-            y = -50 + 100 * k / max(strokes - 1, 1)
-            ended = stroke(page, "canvas_b", [(-40, y), (40, y + 5)])
-            page.wait_for_function("(t) => window.__answered.some(x => x > t)", arg=ended, timeout=60_000)
-            seconds.append((page.evaluate("(t) => window.__answered.find(x => x > t)", ended) - ended) / 1000)
-            page.wait_for_timeout(300)  # the panel settles before the next stroke
+        for name, url in urls.items():
+            page = _page(browser, url)
+            if name == "editor":  # gradio's editor draws only once its brush is chosen
+                for side in ("a", "b"):
+                    page.locator(f"#canvas_{side} button[aria-label='Brush']").first.click()
+            circle = [(60 * np.cos(t), 55 * np.sin(t)) for t in np.linspace(0, 2 * np.pi, 40)]
+            stroke(page, "canvas_a", circle)
+            stroke(page, "canvas_b", [(-60, -55), (60, -55), (60, 55), (-60, 55), (-60, -55)])
+            page.wait_for_function("() => /shape/.test(document.querySelector('#verdict').innerText)", timeout=60_000)
+            page.wait_for_timeout(1000)
+            page.evaluate(_WATCH)
+            seconds[name] = []
+            for k in range(strokes):
+                y = -50 + 100 * k / max(strokes - 1, 1)
+                seconds[name].append(_answered(page, stroke(page, "canvas_b", [(-40, y), (40, y + 5)])))
+                page.wait_for_timeout(300)  # the panel settles before the next stroke
+            if name == "app":
+                for what, click in (("example", "#examples tbody tr"), ("random", "#random")):
+                    seconds[what] = []
+                    for k in range(clicks):
+                        row = page.locator(click).nth(k % max(1, page.locator(click).count()))
+                        clicked = page.evaluate("performance.now()")
+                        row.click()
+                        seconds[what].append(_answered(page, clicked))
+                        page.wait_for_timeout(300)
+            page.close()
         browser.close()
     return seconds
+
+
+def editor_app(predictor):
+    """gradio's ImageEditor in both boxes, answering after every change of a picture as the app once did:
+    the drawing path the app's own sheet replaced, kept to time side by side."""
+    import gradio as gr
+
+    from shapesim import answers
+
+    def picture(value):
+        return None if value is None else value.get("composite")
+
+    def answer(a, b):
+        got = answers.answer(predictor, None, picture(a), picture(b))
+        return got.verdict, got.heat_a, got.heat_b
+
+    with gr.Blocks() as demo:
+        brush = gr.Brush(default_size=6, colors=["#000000"], color_mode="fixed")
+        kw = {"type": "numpy", "image_mode": "RGB", "canvas_size": (280, 280), "brush": brush, "layers": False}
+        a, b = gr.ImageEditor(elem_id="canvas_a", **kw), gr.ImageEditor(elem_id="canvas_b", **kw)
+        verdict = gr.Label(elem_id="verdict")
+        heat_a, heat_b = gr.Image(elem_id="heat_a"), gr.Image(elem_id="heat_b")
+        for editor in (a, b):
+            editor.input(answer, [a, b], [verdict, heat_a, heat_b], trigger_mode="always_last", show_progress="hidden")
+    return demo
 
 
 def main() -> None:
@@ -173,6 +223,7 @@ def main() -> None:
     p.add_argument("--clients", type=int, default=20, help="clients at once in the load test")
     p.add_argument("--per-client", type=int, default=10, help="compares each client sends")
     p.add_argument("--strokes", type=int, default=15, help="strokes timed in a browser, end to updated verdict")
+    p.add_argument("--clicks", type=int, default=8, help="clicks on examples and on Random pair timed in a browser")
     args = p.parse_args()
     setup(args)
     from gradio_client import Client
@@ -202,7 +253,7 @@ def main() -> None:
         while time.perf_counter() - started < args.timeout:
             try:
                 client = client or Client(f"http://127.0.0.1:{port}/", verbose=False)
-                client.predict(editor(tmp / "a.png"), editor(tmp / "b.png"), api_name="/compare")
+                client.predict(upload(tmp / "a.png"), upload(tmp / "b.png"), api_name="/compare")
                 ready = time.perf_counter() - started
                 break
             except Exception:
@@ -214,7 +265,14 @@ def main() -> None:
         # httpx takes a ready SSLContext as `verify`: made once, certificates still checked.
         shared = Client(f"http://127.0.0.1:{port}/", verbose=False, ssl_verify=ssl.create_default_context())
         trips, trips_shared = round_trips(client, tmp, args.calls), round_trips(shared, tmp, args.calls)
-        live = stroke_to_answer(f"http://127.0.0.1:{port}/", args.strokes)
+        import app as served  # the editor page, in this process, for comparison
+        from shapesim.predict import Predictor
+
+        editor = editor_app(Predictor.from_pretrained())
+        served.launch(editor, server_name="127.0.0.1", server_port=port + 1, prevent_thread_lock=True, quiet=True)
+        urls = {"app": f"http://127.0.0.1:{port}/", "editor": f"http://127.0.0.1:{port + 1}/"}
+        live = in_browser(urls, args.strokes, args.clicks)
+        editor.close()
         pairs = load_pairs(tmp, args.clients * args.per_client)
         jobs = [pairs[c * args.per_client : (c + 1) * args.per_client] for c in range(args.clients)]
         t = time.perf_counter()
@@ -232,11 +290,9 @@ def main() -> None:
         "round_trip_shared_tls_p50_ms": round(float(r50), 1),
         "round_trip_shared_tls_p95_ms": round(float(r95), 1),
     }
-    if live:
-        l50, l95 = np.percentile(np.array(live) * 1000, [50, 95])
-        figures.update(
-            {"stroke_to_answer_p50_ms": round(float(l50), 1), "stroke_to_answer_p95_ms": round(float(l95), 1)}
-        )
+    for what, times in (live or {}).items():
+        ms = np.array(times) * 1000
+        figures[f"{what}_to_answer_ms"] = [round(float(v), 1) for v in np.percentile(ms, [50, 95])]
     failed = sum(not isinstance(a, tuple) for row in answers for a in row)
     load_ms = np.array(seconds) * 1000
     figures.update(
@@ -260,10 +316,17 @@ def main() -> None:
             "`Client(url, ssl_verify=ssl.create_default_context())` (certificates still checked)",
             f"{r50:.0f} ms / {r95:.0f} ms",
         ],
-        [
-            f"in Chromium: end of a stroke to the verdict updated by itself, p50 / p95 ({args.strokes} strokes)",
-            f"{l50:.0f} ms / {l95:.0f} ms" if live else "(no browser here)",
-        ],
+        *(
+            [f"in Chromium: {what}, p50 / p95", "{:.0f} ms / {:.0f} ms".format(*figures[key])]
+            if key in figures
+            else [f"in Chromium: {what}", "(no browser here)"]
+            for key, what in (
+                ("app_to_answer_ms", f"end of a stroke to the verdict updated by itself ({args.strokes} strokes)"),
+                ("editor_to_answer_ms", "the same with gradio's ImageEditor in place of the app's sheet"),
+                ("example_to_answer_ms", f"a click on an example to its answer ({args.clicks} clicks)"),
+                ("random_to_answer_ms", f"a click on Random pair to its answer ({args.clicks} clicks)"),
+            )
+        ),
         [
             f"{args.clients} clients at once, {args.per_client} compares each: failed, p50 / p95, throughput",
             f"{failed} of {figures['load_requests']}, {figures['load_p50_ms']:.0f} ms / "

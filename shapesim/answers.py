@@ -1,9 +1,9 @@
 """What the app shows, as plain data: the answer for two pictures, or what is wrong with them in words.
 
 The app (``app.py``) lays out components and wires events; everything it shows is made here, where it
-is tested without a browser. A picture arrives as an image editor's value (a dict with ``background``,
-``layers`` and ``composite``, as gradio's ``ImageEditor`` sends it), an array, or a file path. A user's
-mistake is a :class:`Mistake` with a message for the page, logged as one line, never a traceback.
+is tested without a browser. A picture arrives as a drawing sheet's value (:mod:`shapesim.sheet`: strokes,
+over an upload the session keeps), an array, or a file path. A user's mistake is a :class:`Mistake` with
+a message for the page, logged as one line, never a traceback.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from . import sheet
 from .atlas import Atlas
 from .card import heatmap_meaning
 from .data import PairGenerator
@@ -20,24 +21,21 @@ from .images import ImageError, read_image
 from .predict import Predictor
 
 __all__ = [
-    "CANVAS",
     "Answer",
     "Mistake",
     "answer",
     "compare",
-    "editor_value",
-    "editor_picture",
-    "is_drawn",
+    "pictures",
     "uploaded",
     "unreadable",
     "random_pair",
     "similar",
+    "no_map_for",
+    "quiet_disconnects",
 ]
 
 log = logging.getLogger(__name__)
 
-CANVAS = 280  # px: the sheet an editor starts with; small canvases draw smoothly
-_WHITE = np.full((CANVAS, CANVAS, 3), 255, np.uint8)
 VERDICTS = ("same shape", "different shapes")
 INTRO = (
     "# shapesim — do these two pictures show the same shape?\n"
@@ -72,38 +70,18 @@ class Answer:
     placed: list[tuple[str, tuple[float, float]]] = field(default_factory=list)  # the pictures as map stars
 
 
-def editor_value(picture: np.ndarray | None = None) -> dict:
-    """An editor holding ``picture`` at its own size (a blank sheet of paper when None: its brush draws at once)."""
-    picture = _WHITE if picture is None else picture
-    return {"background": picture, "layers": [], "composite": picture}
+def pictures(values: tuple, under: tuple) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """The two sheets as pictures (an upload under the strokes, or white paper): None for a blank one."""
+    return tuple(sheet.picture(v, u) for v, u in zip(values, under, strict=True))
 
 
-def editor_picture(value: dict | np.ndarray | None) -> np.ndarray | None:
-    """The picture in an editor's value: the composite, else the background, else None."""
-    if value is None or isinstance(value, np.ndarray):
-        return value
-    for key in ("composite", "background"):
-        if value.get(key) is not None:
-            return np.asarray(value[key])
-    return None
-
-
-def is_drawn(value) -> bool:
-    """Whether an editor shows anything yet (a blank sheet is not a mistake, only not a picture yet)."""
-    picture = editor_picture(value)
-    return picture is not None and np.ptp(picture) > 0
-
-
-def compare(predictor: Predictor, atlas: Atlas | None, value_a, value_b) -> Answer:
-    """The answer for two editors' pictures; a :class:`Mistake` that says which picture and why."""
-    pictures = []
-    for side, value in (("A", value_a), ("B", value_b)):
-        picture = editor_picture(value)
+def compare(predictor: Predictor, atlas: Atlas | None, picture_a, picture_b) -> Answer:
+    """The answer for two pictures (arrays, PIL images, paths); a :class:`Mistake` that says which and why."""
+    for side, picture in (("A", picture_a), ("B", picture_b)):
         if picture is None:
             raise Mistake(f"Picture {side} is empty: draw a shape or upload a picture first.")
-        pictures.append(picture)
     try:
-        result = predictor.compare(*pictures)
+        result = predictor.compare(picture_a, picture_b)
     except ImageError as err:
         raise Mistake(f"That picture cannot be used: {err}.") from err
     similarity = (
@@ -119,24 +97,55 @@ def compare(predictor: Predictor, atlas: Atlas | None, value_a, value_b) -> Answ
     return Answer(
         verdict=dict(zip(VERDICTS, (result.probability, 1 - result.probability), strict=True)),
         similarity=f"{similarity}\n\n*Heatmaps*: {heatmap_meaning(predictor.model)}.",
-        heat_a=result.overlay_a,
-        heat_b=result.overlay_b,
+        heat_a=result.close_up(0),
+        heat_b=result.close_up(1),
         placed=placed,
     )
 
 
-def answer(predictor: Predictor, atlas: Atlas | None, value_a, value_b) -> Answer:
+def answer(predictor: Predictor, atlas: Atlas | None, picture_a, picture_b) -> Answer:
     """:func:`compare` as the page shows it: the answer, or the mistake in the verdict's place."""
     try:
-        return compare(predictor, atlas, value_a, value_b)
+        return compare(predictor, atlas, picture_a, picture_b)
     except Mistake as mistake:
         return Answer(mistake=str(mistake))
 
 
-def uploaded(path: str | None, side: str) -> dict:
-    """An uploaded file, read by shapesim's reader, as an editor's value; a :class:`Mistake` if it is no picture."""
+def no_map_for(predictor: Predictor, main: str) -> str:
+    """What the Map tab says for a model other than the one its map was made by."""
+    if predictor.embedding_dim is None:
+        return f"> The `{predictor.arch}` design has no embeddings, so it has no map: choose `{main}` to see one."
+    return f"> The map was made by `{main}`; this model has none of its own (`python -m shapesim atlas` makes one)."
+
+
+def quiet_disconnects() -> None:
+    """A browser that goes away in the middle of an upload is one line in the server's log, not a traceback
+    of the web server's (starlette's ``ClientDisconnect``, logged by uvicorn)."""
+    for name in ("uvicorn.error", "uvicorn", "gradio"):
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, _Disconnects) for f in logger.filters):
+            logger.addFilter(_Disconnects())
+
+
+class _Disconnects(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        err = record.exc_info[1] if record.exc_info else None
+        while err is not None and type(err).__name__ != "ClientDisconnect":
+            err = err.__cause__ or err.__context__ or (err.exceptions[0] if getattr(err, "exceptions", None) else None)
+        if err is not None:
+            record.msg, record.args, record.exc_info, record.exc_text = (
+                "a client went away during a request",
+                (),
+                None,
+                None,
+            )
+        return True
+
+
+def uploaded(path: str | None, side: str) -> np.ndarray:
+    """An uploaded file, read by shapesim's reader; a :class:`Mistake` if it is no picture."""
     try:
-        return editor_value(np.asarray(read_image(path)))
+        return np.asarray(read_image(path))
     except ImageError as err:
         raise Mistake(f"Picture {side} cannot be used: {err}.") from err
 
@@ -153,20 +162,23 @@ def unreadable(paths: list[str | None], label: str) -> Mistake:
     return Mistake(f"{label} cannot be used: it cannot be read as a picture.")
 
 
-def random_pair(preset: str, counter: int) -> tuple[dict, dict, str, int]:
-    """Two generated pictures (a labelled pair) for the editors, what they show, and the counter moved on."""
-    batch = PairGenerator(preset, image_size=CANVAS, seed=20_26)(int(counter), 1)
+def random_pair(preset: str, counter: int) -> tuple[np.ndarray, np.ndarray, str, int]:
+    """Two generated pictures (a labelled pair), what they show, and the counter moved on."""
+    batch = PairGenerator(preset, image_size=sheet.SIDE, seed=20_26)(int(counter), 1)
     a, b = batch.pictures(0)
     note = f"Random pair from preset `{preset}`: {batch.caption(0)}."
-    return editor_value(a), editor_value(b), note, int(counter) + 1
+    return a, b, note, int(counter) + 1
 
 
-def similar(predictor: Predictor, atlas: Atlas | None, value_a, k: int = 24) -> list[tuple[np.ndarray, str]]:
-    """The reference pictures nearest picture A in the model's embedding (none without a map or a picture)."""
-    picture = editor_picture(value_a)
-    if atlas is None or picture is None or predictor.embedding_dim is None:
-        return []
+def similar(predictor: Predictor, atlas: Atlas | None, picture_a, k: int = 24) -> tuple[list, str]:
+    """The reference pictures nearest picture A in the model's embedding, and a word when there are none."""
+    if predictor.embedding_dim is None:
+        return [], f"The `{predictor.arch}` design has no embeddings to compare pictures by, so no map either."
+    if atlas is None:
+        return [], "These weights come without a map (`python -m shapesim atlas --weights DIR` makes one)."
+    if picture_a is None:
+        return [], "Draw or upload picture A first."
     try:
-        return atlas.similar(predictor.embed([picture])[0], k)
-    except ImageError:
-        return []
+        return atlas.similar(predictor.embed([picture_a])[0], k), ""
+    except ImageError as err:
+        return [], f"Picture A cannot be used: {err}."

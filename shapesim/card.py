@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, fields
 from pathlib import Path
 
@@ -105,12 +106,18 @@ def heatmap_meaning(model: PairModel) -> str:
     return model.heatmap or "none: this design has no map, so the pictures are shown as they are"
 
 
+def without_paths(text: str) -> str:
+    """``text`` with every absolute path of this machine cut to its last part (a page strangers read
+    names no server folder)."""
+    return re.sub(r"(?<![\w.])/(?:[\w.@+-]+/)+([\w.@+-]+)", r"\1", text)
+
+
 def weights_summary(predictor: Predictor) -> str:
     """Markdown for people choosing a model: where the weights came from, the design, the test results."""
     src, design = predictor.source, predictor.model
-    lines = ["### Weights", f"Loaded from the **{src.describe()}**."]
+    lines = ["### Weights", f"Loaded from the **{src.describe(paths=False)}**."]
     if src.fallback_reason:
-        lines.append(f"\n> The configured weights were not used: {src.fallback_reason}")
+        lines.append(f"\n> The configured weights were not used: {without_paths(src.fallback_reason)}")
     lines += [
         "",
         f"### Architecture: `{design.arch}`",

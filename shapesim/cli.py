@@ -53,16 +53,47 @@ def _train(args: argparse.Namespace) -> None:
     from .training import TrainConfig, train
 
     config = TrainConfig(**{f.name: getattr(args, f.name) for f in dataclasses.fields(TrainConfig)})
-    result = train(config)
+    callback = _one_shot_curve(config, args.oneshot_every) if args.oneshot_every else None
+    result = train(config, callback=callback)
     if dist.is_initialized():  # started by torchrun: one report, from rank 0
         rank = dist.get_rank()
         dist.destroy_process_group()
         if rank != 0:
             return
+    score = "score (mean F1 of the generator's and people's pairs)" if config.people else "F1"
     print(
-        f"best validation F1 {result.best_f1:.4f} after {result.steps} steps, "
+        f"best validation {score} {result.best_f1:.4f} after {result.steps} steps, "
         f"{result.seconds:.0f} s, {result.pairs_per_s:.0f} pairs/s; model in {config.out}"
     )
+
+
+def _one_shot_curve(config, every: int):
+    """A training callback that scores Omniglot's one-shot runs every ``every`` steps into the run's
+    oneshot.jsonl: a curve to read, never used to choose the model (the runs are the test)."""
+    from .evaluate import one_shot
+    from .hub import WeightsSource
+    from .omniglot import one_shot_runs
+    from .predict import Predictor
+    from .runtime import atomic_write
+
+    if not config.omniglot:
+        raise ValueError("--oneshot-every scores Omniglot's one-shot runs: give --omniglot DIR")
+    runs, out = one_shot_runs(config.omniglot), Path(config.out) / "oneshot.jsonl"
+    records = _jsonl(out) if config.resume else []
+
+    def score(step: int, model) -> None:
+        if step % every and step != config.steps:
+            return
+        got = one_shot(Predictor(model, WeightsSource(out.parent, "folder", config.out), config.image_size), runs)
+        records.append({"step": step, "pairs": step * config.batch_size, **got})
+        atomic_write(out, lambda p: p.write_text("".join(json.dumps(r) + "\n" for r in records)))
+        model.train()
+
+    return score
+
+
+def _jsonl(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()] if path.is_file() else []
 
 
 def _weights(source: str | None, writes: str):
@@ -91,7 +122,7 @@ def _evaluate(args: argparse.Namespace) -> None:
         where = _weights(args.weights, "--save writes eval.json and the model card")
     else:
         where = resolve(args.weights, fallback=args.weights is None)
-    results = evaluate_folder(where.path, pairs=args.pairs, device=args.device)
+    results = evaluate_folder(where.path, pairs=args.pairs, device=args.device, omniglot=args.omniglot)
     if args.save:
         where.folder.save_eval_results(results)
         write_model_card(where.path)
@@ -118,11 +149,13 @@ def _curves(args: argparse.Namespace) -> None:
     config = run.train_config
     title = (
         f"preset '{config['preset']}', {config['image_size']} px, batch {config['batch_size']}"
+        + (f", {config['people']:.0%} people's drawings" if config.get("people") else "")
+        + (", fine-tuned" if config.get("init") else "")
         if {"preset", "image_size", "batch_size"} <= config.keys()
         else str(run.path)
     )
     out = Path(args.out) if args.out else run / "training.png"
-    training_curves(records, title=title).savefig(out, dpi=100)
+    training_curves(records, title=title, one_shot=_jsonl(run / "oneshot.jsonl")).savefig(out, dpi=100)
     print(f"wrote {out}")
 
 
@@ -175,6 +208,15 @@ def _space(args: argparse.Namespace) -> None:
     print(f"deployed the app to https://huggingface.co/spaces/{args.repo_id} ({url})")
 
 
+def _omniglot(args: argparse.Namespace) -> None:
+    from .omniglot import Omniglot, download
+
+    for path in download(args.out, url=args.url):
+        print(f"downloaded and unpacked {path}")
+    data = Omniglot.load(args.out)
+    print(f"{len(data.characters)} characters of {len(data.alphabets)} alphabets, {len(data)} drawings in {args.out}")
+
+
 def _examples(args: argparse.Namespace) -> None:
     from .doodles import examples
 
@@ -182,7 +224,12 @@ def _examples(args: argparse.Namespace) -> None:
     out.mkdir(parents=True, exist_ok=True)
     for old in out.glob("*_[ab].png"):
         old.unlink()
-    pairs = examples(args.seed)
+    runs = None
+    if args.omniglot:
+        from .omniglot import one_shot_runs
+
+        runs = one_shot_runs(args.omniglot)
+    pairs = examples(args.seed, runs)
     for name, (a, b) in pairs.items():
         a.save(out / f"{name}_a.png")
         b.save(out / f"{name}_b.png")
@@ -227,6 +274,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = commands.add_parser("train", help="train a model (see TrainConfig for every option)")
     _add_dataclass_options(p, TrainConfig)
+    p.add_argument(
+        "--oneshot-every",
+        type=int,
+        default=0,
+        help="steps between scoring Omniglot's one-shot runs into oneshot.jsonl (a curve; never chooses the model)",
+    )
     p.set_defaults(run=_train)
 
     p = commands.add_parser("evaluate", help="score a model on the fixed test sets")
@@ -236,6 +289,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--figure", default=None, help="also write the confusion matrices to this PNG")
     p.add_argument("--json", action="store_true", help="print the metrics as JSON")
     p.add_argument("--save", action="store_true", help="write eval.json and the model card README.md into the folder")
+    p.add_argument("--omniglot", default=None, help="folder with Omniglot's all_runs.zip: people's drawings too")
     p.set_defaults(run=_evaluate)
 
     p = commands.add_parser("curves", help="plot a run's training curves from its metrics.jsonl")
@@ -269,9 +323,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--private", action="store_true")
     p.set_defaults(run=_space)
 
+    from .omniglot import URL
+
+    p = commands.add_parser("omniglot", help="download Omniglot's background set (people's drawings) for training")
+    p.add_argument("--out", default="data/omniglot", help="folder to put omniglot-py/ in")
+    p.add_argument("--url", default=URL, help="where the archives are (torchvision's address)")
+    p.set_defaults(run=_omniglot)
+
     p = commands.add_parser("examples", help="write the app's example pairs")
     p.add_argument("--out", default="assets/examples")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument(
+        "--omniglot", default=None, help="folder with Omniglot's all_runs.zip: two pairs of people's drawings"
+    )
     p.set_defaults(run=_examples)
     return parser
 

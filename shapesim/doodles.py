@@ -13,6 +13,7 @@ Neither ever feeds training.
 from __future__ import annotations
 
 import math
+from statistics import NormalDist
 
 import numpy as np
 from PIL import Image, ImageDraw
@@ -30,7 +31,18 @@ from .shapes import (
     outline,
 )
 
-__all__ = ["doodle", "doodle_pairs", "plain_picture", "plain_pairs", "examples"]
+__all__ = [
+    "doodle",
+    "doodle_pairs",
+    "plain_picture",
+    "plain_pairs",
+    "examples",
+    "EXAMPLE_ANSWERS",
+    "elongation",
+    "HAND_STRETCH",
+]
+
+HAND_STRETCH = 0.13  # spread of a doodle's log stretch (a normal's σ): people's spread, see doodle()
 
 
 def _hand_path(points: np.ndarray, closed: bool, rng: np.random.Generator) -> np.ndarray:
@@ -72,7 +84,9 @@ def doodle(
     paths = [_hand_path(o.points[0, c, : o.count[0, c]], bool(o.closed[0, c]), rng) for c in contours]
     angle = rng.uniform(-0.35, 0.35)
     c, s = math.cos(angle), math.sin(angle)
-    aspect = rng.uniform(1.0, 1.25)
+    # stretched as people's hands stretch: two people's drawings of one Omniglot character differ in
+    # elongation by 1.16× (median) and 1.53× (9 in 10) — python -m benchmarks.omniglot measures both
+    aspect = math.exp(HAND_STRETCH * abs(NormalDist().inv_cdf(min(max(rng.uniform(0.0, 1.0), 1e-6), 1 - 1e-6))))
     stretch = np.array([aspect, 1 / aspect]) if rng.random() < 0.5 else np.array([1 / aspect, aspect])
     flip = np.array([-1 if mirror else 1, -1])  # and y down on a canvas
     paths = [(p @ np.array([[c, s], [-s, c]])) * stretch * flip for p in paths]
@@ -89,6 +103,15 @@ def doodle(
         for p in (xy[0], xy[-1]):  # round caps at both ends
             draw.ellipse([p[0] - w / 2, p[1] - w / 2, p[0] + w / 2, p[1] + w / 2], fill=ink)
     return img
+
+
+def elongation(points: np.ndarray) -> float:
+    """How elongated a drawing's ink is, whatever its turn: log √(λ1/λ2) of its points' second moments
+    (0 for a circle or a square, 0.69 for a 2:1 rectangle's outline)."""
+    q = np.asarray(points, np.float64)
+    q = q - q.mean(0)
+    small, large = np.linalg.eigvalsh(q.T @ q / len(q))
+    return 0.5 * math.log(large / max(small, 1e-12))
 
 
 def doodle_pairs(
@@ -157,9 +180,20 @@ def _identity(family: str, *values: float) -> tuple[int, np.ndarray]:
     return FAMILY_NAMES.index(family), params
 
 
-def examples(seed: int = 0) -> dict[str, tuple[Image.Image, Image.Image]]:
+# Whether each of the app's example pairs shows one shape twice (what a person would say).
+EXAMPLE_ANSWERS = {
+    "01_circle_square": False, "02_two_circles": True, "03_houses": True, "04_house_tower": False,
+    "05_letter_mirrored": True, "06_hexagon_heptagon": False, "07_tick_zigzag": False, "08_spirals": True,
+    "09_red_on_purple": True, "10_letters": False, "11_two_people_one_character": True,
+    "12_two_characters_of_one_alphabet": False,
+}  # fmt: skip
+
+
+def examples(seed: int = 0, runs: list | None = None) -> dict[str, tuple[Image.Image, Image.Image]]:
     """The app's example pairs, drawn by hand (and two in flat colours), both answers: what a visitor
-    tries first, and shapes outside any list of classes."""
+    tries first, and shapes outside any list of classes. With Omniglot's one-shot ``runs``, two pairs of
+    people's drawings too (of an alphabet training never sees): one character drawn by two people,
+    and two characters of one alphabet."""
     rng = np.random.default_rng(seed)
     circle, square = "circle", "square"
     house = _identity("composite", 2, 1, 2, 0, 0.8, 0.5, 0.5, 0.5)  # on top: a triangle on a square
@@ -185,6 +219,20 @@ def examples(seed: int = 0) -> dict[str, tuple[Image.Image, Image.Image]]:
             _flat("circle", (40, 160, 40), (128, 128, 128), 110),
         ),
         "10_letters": (draw(glyph_a, width=4), draw(glyph_b, width=4)),
+        **(_people_examples(runs[0]) if runs else {}),
+    }
+
+
+def _people_examples(run) -> dict[str, tuple[Image.Image, Image.Image]]:
+    """The first test drawing of a one-shot run with its character's drawing by another person, and with
+    the next character of its alphabet; enlarged to the app's canvas (280 px) to be seen."""
+    from .omniglot import other_character
+
+    big = lambda p: Image.fromarray(p).resize((280, 280), Image.LANCZOS)  # noqa: E731
+    same, other = run.training[run.answer[0]], run.training[other_character(run, 0)]
+    return {
+        "11_two_people_one_character": (big(run.test[0]), big(same)),
+        "12_two_characters_of_one_alphabet": (big(run.test[0]), big(other)),
     }
 
 

@@ -13,6 +13,7 @@ import numpy as np
 from .doodles import doodle_pairs, plain_pairs
 from .images import ImageError
 from .metrics import binary_metrics
+from .omniglot import one_shot_runs, other_character, same_different_pairs
 from .predict import Predictor
 from .shapes import FAMILY_NAMES, NAMED
 from .testsets import SET_NAMES, make_test_sets, score
@@ -30,6 +31,8 @@ ABOUT = {
     "plain-64": "a filled circle or square 12-20 px across on 64 px, hard-edged, independent uniform "
     "colours, drawn by PIL",
     "plain-128": "the same on 128 px (24-40 px across)",
+    "omniglot": "people's drawings of Omniglot's one-shot runs (evaluation alphabets training never sees): a "
+    "test drawing with its own character's drawing by another person, or with another character of its alphabet",
 }
 
 
@@ -39,12 +42,14 @@ def evaluate_folder(
     device: str = "auto",
     image_size: int | None = None,
     names: tuple[str, ...] = ALL_SETS,
+    omniglot: str | Path | None = None,
 ) -> dict[str, dict]:
     """Score the model in ``folder`` on the fixed test sets; returns {set name: metrics}.
 
     Pictures not made by the generator (doodles, plain pictures) are scored through
     :meth:`Predictor.compare_batch`, as a user's files are; refusals would count as wrong answers
-    (there are none: every such picture shows a shape), and at most 400 doodle pairs are drawn.
+    (there are none: every such picture shows a shape), and at most 400 doodle pairs are drawn. With an
+    ``omniglot`` folder, people's drawings of the one-shot runs too (``omniglot``, 800 pairs).
     """
     predictor = Predictor.from_pretrained(str(folder), device=device)
     weights = predictor.source.folder
@@ -64,6 +69,8 @@ def evaluate_folder(
             results[name] = score_pictures(predictor, *doodle_pairs(n_doodles, seed=1, families=held_families)[:3])
         elif name.startswith("plain-"):
             results[name] = score_pictures(predictor, *plain_pairs(pairs, seed=2, size=int(name[6:])))
+    if omniglot is not None:
+        results["omniglot"] = score_pictures(predictor, *same_different_pairs(one_shot_runs(omniglot)))
     return results
 
 
@@ -90,3 +97,51 @@ def score_pictures(predictor: Predictor, a: list, b: list, labels: np.ndarray) -
     metrics["refused"] = refused
     metrics["hard_accuracy"] = float("nan")
     return metrics
+
+
+def one_shot(predictor: Predictor, runs: list) -> dict[str, float]:
+    """Omniglot's 20-way one-shot runs through the predictor: each test drawing is given the character of
+    the training drawing it is likeliest the same shape as; ``error`` is the share given the wrong one.
+    Also the same/different answers at the predictor's threshold on pairs from the runs: each test drawing
+    with its own character's training drawing (``same_accuracy``), and with another character of its run
+    (``different_accuracy``), and both together (``accuracy``, balanced)."""
+    wrong, same, different = [], [], []
+    for run in runs:
+        n = len(run.training)
+        answers = predictor.compare_batch(
+            [t for t in run.test for _ in range(n)], [c for _ in run.test for c in run.training]
+        )
+        prob = np.array([c.probability for c in answers]).reshape(len(run.test), n)
+        wrong += list(prob.argmax(1) != run.answer)
+        other = np.array([other_character(run, i) for i in range(len(run.test))])
+        same += list(prob[np.arange(len(run.test)), run.answer] >= 0.5)
+        different += list(prob[np.arange(len(run.test)), other] < 0.5)
+    return {
+        "error": float(np.mean(wrong)),
+        "accuracy": float(np.mean(same + different)),
+        "same_accuracy": float(np.mean(same)),
+        "different_accuracy": float(np.mean(different)),
+        "tests": len(wrong),
+    }
+
+
+def mhd_one_shot(runs: list) -> float:
+    """The runs' error of the Modified Hausdorff Distance baseline (Dubuisson & Jain 1994), as Lake et al.
+    computed it: each drawing's ink pixels, centred on their mean; the training drawing at the smallest
+    MHD is the answer."""
+    from scipy.spatial import cKDTree
+
+    def ink(picture: np.ndarray) -> np.ndarray:
+        ys, xs = np.nonzero(np.asarray(picture)[..., 0] < 128)
+        points = np.stack([xs, ys], 1).astype(np.float64)
+        return points - points.mean(0)
+
+    def mhd(a: np.ndarray, b: np.ndarray) -> float:
+        return max(cKDTree(b).query(a)[0].mean(), cKDTree(a).query(b)[0].mean())
+
+    wrong = []
+    for run in runs:
+        training = [ink(p) for p in run.training]
+        for i, test in enumerate(run.test):
+            wrong.append(int(np.argmin([mhd(ink(test), t) for t in training])) != run.answer[i])
+    return float(np.mean(wrong))

@@ -46,14 +46,16 @@ class WeightsSource:
     def folder(self) -> WeightsFolder:
         return WeightsFolder(self.path)
 
-    def describe(self) -> str:
+    def describe(self, paths: bool = True) -> str:
+        """Where the weights came from, in words; ``paths=False`` names no folder of this machine (for a
+        page that strangers read), only the folder's own name."""
         if self.kind == "hub":
             rev = f"@{self.revision}" if self.revision else ""
             at = f" (commit {self.commit[:10]})" if self.commit else ""
             return f"Hugging Face Hub repo {self.name}{rev}{at}"
         if self.kind == "folder":
-            return f"local folder {self.name}"
-        text = f"bundled checkpoint ({self.path})"
+            return f"local folder {self.name if paths else Path(self.name).name}"
+        text = f"bundled checkpoint ({self.path})" if paths else "bundled checkpoint"
         return f"{text}; the Hub was not used: {self.fallback_reason}" if self.fallback_reason else text
 
 

@@ -49,28 +49,40 @@ def pair_grid(batch: PairBatch, columns: int = 4, title: str | None = None) -> F
     return fig
 
 
-def training_curves(records: list[dict], title: str | None = None) -> Figure:
-    """Training loss and validation F1 against pairs seen, from ``metrics.jsonl`` records."""
+def training_curves(records: list[dict], title: str | None = None, one_shot: list[dict] | None = None) -> Figure:
+    """Training loss and validation F1 against pairs seen, from ``metrics.jsonl`` records (people's pairs
+    too when the run learned from them); with ``one_shot`` records (``oneshot.jsonl``), Omniglot's
+    20-way one-shot error beside them."""
     plt = _pyplot()
-    from matplotlib.ticker import FuncFormatter, MaxNLocator
+    from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
 
     pairs = [r["pairs"] for r in records]
-    fig, (left, right) = plt.subplots(1, 2, figsize=(9, 3.4))
-    for ax in (left, right):  # "600k", "1.2M": short labels that never run into each other
+    fig, axes = plt.subplots(1, 3 if one_shot else 2, figsize=(13.5 if one_shot else 9, 3.4))
+    left, right = axes[0], axes[1]
+    for ax in axes:  # "600k", "1.2M": short labels that never run into each other
         ax.xaxis.set_major_locator(MaxNLocator(nbins=5))
         ax.xaxis.set_major_formatter(FuncFormatter(_short_number))
+        ax.set_xlabel("training pairs seen")
+        ax.grid(alpha=0.3)
     left.plot(pairs, [r["loss"] for r in records], marker="o", ms=3, color="#0969da")
     left.set_yscale("log")
-    left.set_xlabel("training pairs seen")
     left.set_title("training loss (pair + all-pairs BCE, last batch)", fontsize=10)
-    left.grid(alpha=0.3)
-    right.plot(pairs, [r["val_f1"] for r in records], marker="o", ms=3, color="#1a7f37", label="F1")
-    right.plot(pairs, [r["val_roc_auc"] for r in records], ls="--", color="#8250df", label="ROC-AUC")
-    right.set_ylim(min(0.5, *(r["val_f1"] for r in records)), 1.005)
-    right.set_xlabel("training pairs seen")
+    right.plot(pairs, [r["val_f1"] for r in records], marker="o", ms=3, color="#1a7f37", label="F1, generator")
+    right.plot(pairs, [r["val_roc_auc"] for r in records], ls="--", color="#8250df", label="ROC-AUC, generator")
+    lowest = [r["val_f1"] for r in records]
+    if all("val_people_f1" in r for r in records):
+        people = [r["val_people_f1"] for r in records]
+        right.plot(pairs, people, marker="s", ms=3, color="#bc4c00", label="F1, people's drawings")
+        lowest += people
+    right.set_ylim(min(0.5, *lowest), 1.005)
     right.set_title("validation (fixed pairs)", fontsize=10)
-    right.legend(loc="lower right")
-    right.grid(alpha=0.3)
+    right.legend(loc="lower right", fontsize=8)
+    if one_shot:
+        ax = axes[2]
+        ax.plot([r["pairs"] for r in one_shot], [r["error"] for r in one_shot], marker="o", ms=3, color="#cf222e")
+        ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+        ax.set_ylim(0, max(0.7, *(r["error"] for r in one_shot)))
+        ax.set_title("Omniglot 20-way one-shot error (not used to choose)", fontsize=10)
     if title:
         fig.suptitle(title, fontsize=11)
     fig.tight_layout()

@@ -8,6 +8,7 @@ c.overlay_a                              # picture a with the heatmap over it, r
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import threading
 from dataclasses import dataclass, field, fields
@@ -76,6 +77,20 @@ class Comparison:
 
     def as_dict(self) -> dict:
         return {"probability": self.probability, "same": self.same, "similarity": self.similarity}
+
+    def close_up(self, i: int, size: int = 280, margin: float = 0.15) -> np.ndarray:
+        """Picture ``i`` (0: a, 1: b) with its heatmap, cut to the square the model saw (and ``margin`` of it
+        around) and brought to ``size`` pixels: a small drawing on a large upload is not a speck."""
+        side = self.sides[i]
+        shown = self.overlay_a if i == 0 else self.overlay_b
+        f = side.framing
+        pad = f.side * margin
+        box = [round(max(0, f.left - pad)), round(max(0, f.top - pad)),
+               round(min(f.width, f.left + f.side + pad)), round(min(f.height, f.top + f.side + pad))]  # fmt: skip
+        crop = Image.fromarray(shown).crop(box)
+        scale = size / max(crop.size)
+        out = crop.resize((max(1, round(crop.width * scale)), max(1, round(crop.height * scale))), Image.BILINEAR)
+        return np.asarray(out)
 
     def _heatmap(self, i: int) -> np.ndarray | None:
         side = self.sides[i] if self.sides else None
@@ -198,6 +213,11 @@ def _decoded(image: object) -> Image.Image:
     return image if isinstance(image, Image.Image) and image.mode == "RGB" else read_image(image)
 
 
+def _key(x: torch.Tensor) -> bytes:
+    """What decides the order a pair is answered in: the model's input itself."""
+    return hashlib.blake2b(x.numpy().tobytes(), digest_size=8).digest()
+
+
 # Pairs per forward pass. Past about 32 pictures a feature map outgrows glibc's 32 MB limit for
 # reusing freed memory, and every pass pays page faults for fresh memory: chunks of 16 pairs
 # answer 64 pairs ~1.5x faster than one pass here (`python -m benchmarks.inference`).
@@ -302,6 +322,13 @@ class Predictor:
             return []
         prepared_a = [self.prepare(x) for x in images_a]
         prepared_b = [self.prepare(x) for x in images_b]
+        # One order for each pair whichever way it was asked, by what the model sees: swapping two pictures
+        # gives the very same numbers (the design is symmetric, float sums are not quite).
+        swap = [_key(x) > _key(y) for (x, _, _), (y, _, _) in zip(prepared_a, prepared_b, strict=True)]
+        prepared_a, prepared_b = (
+            [y if s else x for x, y, s in zip(prepared_a, prepared_b, swap, strict=True)],
+            [x if s else y for x, y, s in zip(prepared_a, prepared_b, swap, strict=True)],
+        )
         a = torch.stack([t for t, _, _ in prepared_a]).to(self.device, memory_format=self._layout)
         b = torch.stack([t for t, _, _ in prepared_b]).to(self.device, memory_format=self._layout)
         out = _cat_outputs([self.network(a[i : i + CHUNK], b[i : i + CHUNK]) for i in range(0, len(a), CHUNK)])
@@ -314,17 +341,14 @@ class Predictor:
             _, framing, picture = prepared[i]
             return _Side(picture, framing, None if gates is None else gates[i])
 
-        return [
-            Comparison(
-                probability=p,
-                same=p >= 0.5,
-                similarity=similarity[i],
-                embedding_a=None if emb_a is None else emb_a[i],
-                embedding_b=None if emb_b is None else emb_b[i],
-                sides=(side(prepared_a, gates_a, i), side(prepared_b, gates_b, i)),
-            )
-            for i, p in enumerate(prob)
-        ]
+        answers = []
+        for i, p in enumerate(prob):
+            ea, eb = (None if e is None else e[i] for e in (emb_a, emb_b))
+            sides = (side(prepared_a, gates_a, i), side(prepared_b, gates_b, i))
+            if swap[i]:  # back to the order asked
+                ea, eb, sides = eb, ea, sides[::-1]
+            answers.append(Comparison(p, p >= 0.5, similarity[i], ea, eb, sides))
+        return answers
 
     def compare(self, image_a: object, image_b: object) -> Comparison:
         """Do the two pictures show the same shape?"""
@@ -356,7 +380,7 @@ class Predictors:
         self.main = main
         self.name = f"{main.arch} ({main.source.kind})"
         folders = [WeightsFolder(d) for d in sorted(Path(variants).glob("*"))] if variants else []
-        self.folders = {f"{f.arch}: {f.path.name}": f.path for f in folders if f.has_weights}
+        self.folders = {f.path.name: f.path for f in folders if f.has_weights}  # by their folders' names
         self._loaded = {self.name: main}
         self._lock = threading.Lock()
 

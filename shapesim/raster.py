@@ -13,7 +13,7 @@ from torch import Tensor
 from .geometry import Strokes, geometry
 from .sampling import ShapeParams
 
-__all__ = ["render", "coverage", "COMPILED_FROM"]
+__all__ = ["render", "draw", "coverage", "COMPILED_FROM"]
 
 _CHUNK = 64  # pictures drawn at once: keeps the per-pixel tensors in the CPU's cache
 # From this many pictures on the CPU, the compiled loops of shapesim.fastdraw draw them (several
@@ -26,27 +26,39 @@ HAVE_NUMBA = importlib.util.find_spec("numba") is not None
 def render(
     params: ShapeParams, image_size: int, device: torch.device | str | None = None, compiled: bool | None = None
 ) -> Tensor:
-    """Draw each picture described by ``params``: ``(B, 3, image_size, image_size)`` float32 in [0, 1].
+    """Draw each picture described by ``params``: ``(B, 3, image_size, image_size)`` float32 in [0, 1]
+    (:func:`draw` of their :func:`~shapesim.geometry.geometry`)."""
+    if not isinstance(image_size, int) or image_size < 8:
+        raise ValueError(f"image_size must be an integer >= 8, got {image_size!r}")
+    return draw(geometry(params, image_size), params.fg, params.bg, image_size, device, compiled)
+
+
+def draw(
+    strokes: Strokes,
+    fg: Tensor,
+    bg: Tensor,
+    image_size: int,
+    device: torch.device | str | None = None,
+    compiled: bool | None = None,
+) -> Tensor:
+    """Polylines in pixels into pictures, ink ``fg`` (B, 3) on ``bg``: ``(B, 3, S, S)`` float32 in [0, 1].
 
     ``compiled`` chooses :mod:`shapesim.fastdraw`'s loops (CPU only, the same pictures to
     float rounding) over this module's PyTorch; None means: for ``COMPILED_FROM`` or more
     pictures on the CPU, when numba is installed.
     """
-    if not isinstance(image_size, int) or image_size < 8:
-        raise ValueError(f"image_size must be an integer >= 8, got {image_size!r}")
     device = torch.device(device or "cpu")
     if compiled is None:
-        compiled = device.type == "cpu" and len(params) >= COMPILED_FROM and HAVE_NUMBA
+        compiled = device.type == "cpu" and len(fg) >= COMPILED_FROM and HAVE_NUMBA
     if compiled and device.type != "cpu":
         raise ValueError(f"the compiled renderer draws on the CPU only, not on {device}")
-    strokes = geometry(params, image_size)
     if compiled:
-        from .fastdraw import draw  # numba: imported only for large CPU batches
+        from .fastdraw import draw as compiled_draw  # numba: imported only for large CPU batches
 
-        return draw(strokes, params.fg, params.bg, image_size)
+        return compiled_draw(strokes, fg, bg, image_size)
     strokes = strokes.to(device)
-    cover = torch.cat([coverage(_rows(strokes, i), image_size) for i in range(0, len(params), _CHUNK)])
-    fg, bg = params.fg.to(device), params.bg.to(device)
+    cover = torch.cat([coverage(_rows(strokes, i), image_size) for i in range(0, len(fg), _CHUNK)])
+    fg, bg = fg.to(device), bg.to(device)
     return torch.addcmul(bg[:, :, None, None], cover[:, None], (fg - bg)[:, :, None, None])
 
 

@@ -30,6 +30,7 @@ __all__ = [
     "largest",
     "reach",
     "MIN_VISIBLE",
+    "sample_colours",
 ]
 
 MIN_VISIBLE = 0.08  # the smallest RGB distance between shape and ground a picture is drawn with
@@ -48,7 +49,7 @@ class SLOT:
     width = 7
     mirror = 8
     hard_edges = 9
-    colours = slice(10, 27)  # 17: see _sample_colours
+    colours = slice(10, 27)  # 17: see sample_colours
     framed = 27
     hand = slice(30, 46)  # 16: see shapesim.geometry's hand
     identity = slice(48, 81)  # 33: see shapesim.shapes.draw_identities
@@ -172,7 +173,7 @@ def _uniform_outside(u: np.ndarray, low: np.ndarray, high: np.ndarray) -> np.nda
     return np.where(t < low, t, high + (t - low))
 
 
-def _sample_colours(u: np.ndarray, style: np.ndarray, spec: PairSpec) -> tuple[np.ndarray, np.ndarray]:
+def sample_colours(u: np.ndarray, style: np.ndarray, spec: PairSpec) -> tuple[np.ndarray, np.ndarray]:
     """Shape and ground colours of each picture, by the spec's mix of ways (COLOURS)."""
     c = spec.min_contrast
     # contrast: a background luma that leaves room for contrast on some side, then a foreground
@@ -236,7 +237,7 @@ def sample_images(
     lo, hi = spec.size
     size = np.minimum(lo + (hi - lo) * u[:, SLOT.size], largest(aspect))
     centre = (u[:, SLOT.centre] * 2 - 1) * reach(size, aspect)[:, None]
-    fg, bg = _sample_colours(u[:, SLOT.colours], style, spec)
+    fg, bg = sample_colours(u[:, SLOT.colours], style, spec)
     w = u[:, SLOT.width]
     width = np.where(sketch, 0.015 + 0.085 * w**1.5, 0.02 + 0.08 * w)
     return ShapeParams(

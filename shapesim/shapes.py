@@ -290,14 +290,19 @@ def _blob_detail(p: np.ndarray) -> np.ndarray:
 
 
 def _blob_near(p: np.ndarray, u: np.ndarray) -> np.ndarray:
-    """The strongest harmonic weakened or another made strong; an ellipse of another aspect."""
+    """The strongest harmonic weakened and another made strong. An ellipse's near miss is such a blob
+    with three to five bumps, not an ellipse of another aspect: people's hands stretch a shape by as
+    much (two drawings of one character differ in elongation by up to 1.5×), so a person calls two
+    ellipses the same shape."""
     q = p.copy()
     rows = np.arange(len(p))
     strongest = np.abs(p[:, 1:5]).argmax(1)
     other = (strongest + 1 + np.minimum((u[:, 0] * 3).astype(np.int64), 2)) % 4
-    q[rows, 1 + strongest] = p[rows, 1 + strongest] * 0.2
+    ellipse = p[:, 0] > 0.5
+    other = np.where(ellipse, 1 + np.minimum((u[:, 0] * 3).astype(np.int64), 2), other)  # k = 3, 4 or 5
+    q[rows, 1 + strongest] = np.where(ellipse, 0.0, p[rows, 1 + strongest] * 0.2)
     q[rows, 1 + other] = np.where(u[:, 1] < 0.5, -1, 1) * (0.16 + 0.06 * u[:, 2])
-    q[:, 9] = np.where(p[:, 9] > 2.3, p[:, 9] - 0.75, p[:, 9] + 0.75)
+    q[:, 0] = 0.0  # a blob
     return q
 
 

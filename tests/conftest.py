@@ -63,3 +63,13 @@ def variants(tmp_path_factory):
     RegionMatchModel(dim=8).save_pretrained(folder / "regionmatch")
     (folder / "empty").mkdir()  # no weights: not a choice
     return folder
+
+
+OMNIGLOT = Path(__file__).resolve().parents[2] / "shared" / "data" / "omniglot"  # beside the checkout, as in CI
+
+
+@pytest.fixture(scope="session")
+def omniglot_folder() -> Path:
+    """The part of Omniglot that ships beside the checkout (../shared/data/omniglot)."""
+    assert (OMNIGLOT / "all_runs.zip").is_file(), f"Omniglot is expected in {OMNIGLOT} (see its README)"
+    return OMNIGLOT

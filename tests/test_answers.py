@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
-from shapesim import answers
-from shapesim.answers import CANVAS, Mistake, editor_value
+from shapesim import answers, sheet
+from shapesim.answers import Mistake
 from shapesim.atlas import Atlas
 from shapesim.card import weights_summary
 from shapesim.hub import WeightsSource
@@ -37,25 +37,25 @@ def drawing(kind: str, size=280) -> np.ndarray:
     return np.asarray(img)
 
 
-def editor(picture) -> dict:
-    return {"background": picture, "layers": [], "composite": picture}
-
-
-def test_editor_picture_reads_composite_then_background():
-    a, b = drawing("circle"), drawing("square")
-    assert answers.editor_picture({"background": a, "layers": [], "composite": b}) is b
-    assert answers.editor_picture({"background": a, "layers": [], "composite": None}) is a
-    assert answers.editor_picture({"background": None, "layers": [], "composite": None}) is None
-    assert answers.editor_picture(None) is None
-    assert answers.is_drawn(editor(a)) and not answers.is_drawn(editor_value()) and not answers.is_drawn(None)
+def test_the_sheets_as_pictures():
+    """A blank sheet is no picture yet; strokes on paper, or an upload kept whole, are."""
+    stroke = {**sheet.blank(), "strokes": [[60, 60, 200, 60, 200, 200]]}
+    upload = drawing("square", size=400)
+    a, b = answers.pictures((stroke, sheet.showing(upload)), (None, upload))
+    assert a.shape == (280, 280, 3) and (a[60, 100] == 0).all() and (a[150, 100] == 255).all()
+    assert b.shape == (400, 400, 3) and np.array_equal(b, upload)
+    assert answers.pictures((sheet.blank(), None), (None, None)) == (None, None)
 
 
 def test_compare_gives_verdict_similarity_heatmaps_and_map_points(predictor, atlas):
-    got = answers.compare(predictor, atlas, editor(drawing("circle")), editor(drawing("square")))
+    got = answers.compare(predictor, atlas, drawing("circle"), drawing("square"))
     assert set(got.verdict) == {"same shape", "different shapes"} and got.mistake is None
     assert sum(got.verdict.values()) == pytest.approx(1.0)
     assert "Cosine similarity" in got.similarity
     assert got.heat_a.shape == got.heat_b.shape == (280, 280, 3) and got.heat_a.dtype == np.uint8
+    swapped = answers.compare(predictor, atlas, drawing("square"), drawing("circle"))
+    assert swapped.verdict == got.verdict and swapped.similarity == got.similarity  # exactly, either way round
+    assert np.array_equal(swapped.heat_a, got.heat_b)
     assert [label for label, _ in got.placed] == ["your picture A", "your picture B"]
 
 
@@ -63,17 +63,17 @@ def test_compare_gives_verdict_similarity_heatmaps_and_map_points(predictor, atl
     "a, b, message",
     [
         (None, "square", "Picture A is empty"),
-        ("circle", {"background": None, "layers": [], "composite": None}, "Picture B is empty"),  # untouched canvas
-        ("blank", "square", "nothing is drawn"),  # a cleared canvas: white, touched
+        ("circle", None, "Picture B is empty"),  # an untouched sheet
+        ("blank", "square", "nothing is drawn"),  # an upload of blank paper
         ("tiny", "square", "too small"),
     ],
 )
 def test_bad_input_is_a_mistake_in_words(predictor, atlas, a, b, message, caplog):
     pictures = {
-        "circle": editor(drawing("circle")),
-        "square": editor(drawing("square")),
-        "blank": editor(np.full((280, 280, 3), 255, np.uint8)),
-        "tiny": editor(np.zeros((2, 2, 3), np.uint8)),
+        "circle": drawing("circle"),
+        "square": drawing("square"),
+        "blank": np.full((280, 280, 3), 255, np.uint8),
+        "tiny": np.zeros((2, 2, 3), np.uint8),
     }
     a, b = (pictures.get(x, x) if isinstance(x, str) else x for x in (a, b))
     with caplog.at_level("INFO", logger="shapesim.answers"), pytest.raises(Mistake, match=message):
@@ -86,7 +86,7 @@ def test_bad_input_is_a_mistake_in_words(predictor, atlas, a, b, message, caplog
 def test_an_upload_is_read_by_shapesims_reader(tmp_path):
     Image.new("RGB", (400, 300), "navy").save(tmp_path / "wide.png")
     value = answers.uploaded(str(tmp_path / "wide.png"), "A")
-    assert value["composite"].shape == (300, 400, 3)  # at its own size, no letterbox
+    assert value.shape == (300, 400, 3)  # at its own size, no letterbox
     (tmp_path / "notes.png").write_text("eggs, milk")
     with pytest.raises(Mistake, match="Picture B cannot be used: notes.png is not a picture"):
         answers.uploaded(str(tmp_path / "notes.png"), "B")
@@ -94,26 +94,26 @@ def test_an_upload_is_read_by_shapesims_reader(tmp_path):
     assert "cannot be read as a picture" in str(answers.unreadable([None], "Picture A"))
 
 
-def test_a_blank_sheet_is_where_drawing_starts():
-    value = editor_value()
-    assert value["background"].shape == (CANVAS, CANVAS, 3) and (value["background"] == 255).all()
-
-
-def test_find_similar_gives_the_nearest_reference_pictures(predictor, atlas):
-    found = answers.similar(predictor, atlas, editor(drawing("circle")), k=5)
-    assert len(found) == 5 and found[0][0].shape == (32, 32, 3)
+def test_find_similar_gives_the_nearest_reference_pictures_or_says_why_not(predictor, atlas, variants):
+    found, why = answers.similar(predictor, atlas, drawing("circle"), k=5)
+    assert len(found) == 5 and found[0][0].shape == (32, 32, 3) and why == ""
     sims = [float(caption.rsplit("·", 1)[1]) for _, caption in found]
     assert sims == sorted(sims, reverse=True)
-    assert answers.similar(predictor, None, editor(drawing("circle"))) == []
-    assert answers.similar(predictor, atlas, editor(np.full((280, 280, 3), 255, np.uint8))) == []  # nothing drawn
+    assert answers.similar(predictor, None, drawing("circle")) == ([], answers.similar(predictor, None, None)[1])
+    assert "without a map" in answers.similar(predictor, None, drawing("circle"))[1]
+    assert "Draw or upload picture A first" in answers.similar(predictor, atlas, None)[1]
+    assert "nothing is drawn" in answers.similar(predictor, atlas, np.full((280, 280, 3), 255, np.uint8))[1]
+    concat = Predictors(predictor, variants).get("concat")
+    assert "no embeddings" in answers.similar(concat, atlas, drawing("circle"))[1]
+    assert "no embeddings" in answers.no_map_for(concat, "agfusion (local folder)")
 
 
 def test_random_pair_fills_both_editors_and_counts_on():
     a, b, note, counter = answers.random_pair("shapes", 3)
-    assert a["composite"].shape == (CANVAS, CANVAS, 3) and a["composite"].dtype == np.uint8
+    assert a.shape == (sheet.SIDE, sheet.SIDE, 3) and a.dtype == np.uint8
     assert counter == 4 and "preset `shapes`" in note
     again, _, _, _ = answers.random_pair("shapes", 3)
-    assert np.array_equal(again["composite"], a["composite"])
+    assert np.array_equal(again, a)
 
 
 def test_model_card_says_where_the_weights_came_from(predictor):
@@ -126,10 +126,30 @@ def test_model_card_says_where_the_weights_came_from(predictor):
 
 
 def test_compare_with_a_design_without_maps_or_similarity(predictor, variants, atlas):
-    concat = Predictors(predictor, variants).get("concat: concat")
-    got = answers.compare(concat, atlas, editor(drawing("circle")), editor(drawing("square")))
+    concat = Predictors(predictor, variants).get("concat")
+    got = answers.compare(concat, atlas, drawing("circle"), drawing("square"))
     assert sum(got.verdict.values()) == pytest.approx(1.0)
     assert "no similarity" in got.similarity and "no map" in got.similarity
-    assert np.array_equal(got.heat_a, drawing("circle"))  # the picture as it is
+    assert got.heat_a.shape == (280, 280, 3) and (got.heat_a[0, 0] == 255).all()  # the picture as it is, close
     assert got.placed == []  # no embeddings: nothing to place on the map
     assert "`concat`" in weights_summary(concat) and "one CNN" in weights_summary(concat)
+
+
+def test_a_client_that_goes_away_is_one_line_in_the_log():
+    import logging
+
+    from starlette.requests import ClientDisconnect
+
+    answers.quiet_disconnects()
+    try:
+        raise RuntimeError("upload failed") from ClientDisconnect()
+    except RuntimeError:
+        record = logging.LogRecord("uvicorn.error", logging.ERROR, __file__, 1, "Exception in ASGI app", (), None)
+        import sys
+
+        record.exc_info = sys.exc_info()
+    for f in logging.getLogger("uvicorn.error").filters:
+        f.filter(record)
+    assert record.getMessage() == "a client went away during a request" and record.exc_info is None
+    other = logging.LogRecord("uvicorn.error", logging.ERROR, __file__, 1, "something else", (), None)
+    assert logging.getLogger("uvicorn.error").filter(other) and other.getMessage() == "something else"

@@ -54,7 +54,9 @@ def test_sample_can_leave_families_out(tmp_path):
         main(["sample", "--holdout", "hexagram", "--out", str(out)])
 
 
-@pytest.mark.parametrize("command", ["sample", "train", "evaluate", "curves", "predict", "atlas", "push", "space"])
+@pytest.mark.parametrize(
+    "command", ["sample", "train", "evaluate", "curves", "predict", "atlas", "push", "space", "omniglot", "examples"]
+)
 def test_every_command_explains_itself(command, capsys):
     with pytest.raises(SystemExit) as done:
         main([command, "--help"])

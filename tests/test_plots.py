@@ -41,3 +41,15 @@ def test_every_category_of_the_map_has_its_own_colour():
     ax = atlas_map(atlas).axes[0]
     colours = {to_hex(c.get_edgecolor()[0]) for c in ax.collections}
     assert len(colours) == len(ax.collections) == n
+
+
+def test_training_curves_show_peoples_pairs_and_the_one_shot_error():
+    from shapesim.plots import training_curves
+
+    records = [{"pairs": 64 * s, "loss": 1 / s, "val_f1": 0.8, "val_roc_auc": 0.9, "val_people_f1": 0.6 + s / 20}
+               for s in (1, 2, 3)]  # fmt: skip
+    fig = training_curves(records, one_shot=[{"pairs": 128, "error": 0.5}, {"pairs": 192, "error": 0.4}])
+    left, middle, right = fig.axes
+    assert [line.get_label() for line in middle.lines][-1] == "F1, people's drawings"
+    assert "one-shot" in right.get_title() and list(right.lines[0].get_ydata()) == [0.5, 0.4]
+    assert len(training_curves(records[:1]).axes) == 2

@@ -230,11 +230,31 @@ def test_predictors_list_the_variants_and_load_each_once(predictor, variants):
     from shapesim.predict import Predictors
 
     models = Predictors(predictor, variants)
-    assert models.names == [models.name, "concat: concat", "regionmatch: regionmatch"]
+    assert models.names == [models.name, "concat", "regionmatch"]  # each by its folder's name, once
     assert models.get(models.name) is predictor and models.get("no such model") is predictor
-    concat = models.get("concat: concat")
-    assert concat.arch == "concat" and models.get("concat: concat") is concat
+    concat = models.get("concat")
+    assert concat.arch == "concat" and models.get("concat") is concat
     assert Predictors(predictor).names == [models.name]
+
+
+def test_swapping_two_pictures_gives_the_very_same_numbers(predictor):
+    a, b = circle(), square()
+    ab, ba = predictor.compare(a, b), predictor.compare(b, a)
+    assert (ab.probability, ab.similarity) == (ba.probability, ba.similarity)
+    assert np.array_equal(ab.heatmap_a, ba.heatmap_b) and np.array_equal(ab.embedding_a, ba.embedding_b)
+    batch = predictor.compare_batch([a, b, a], [b, a, a])
+    assert batch[0].probability == batch[1].probability == ab.probability
+
+
+def test_a_close_up_shows_the_square_the_model_saw(predictor):
+    from PIL import Image
+
+    wide = Image.new("RGB", (640, 480), "white")
+    wide.paste(Image.new("RGB", (40, 40), "black"), (500, 60))  # a small square far off the middle
+    close = predictor.compare(wide, square()).close_up(0).mean(axis=2)
+    assert close.shape == (280, 280)
+    middle, corner = close[100:180, 100:180].mean(), close[:30, :30].mean()
+    assert middle < corner - 40  # the square fills the middle of the close-up, not a speck in a wide picture
 
 
 def test_the_predictor_brings_its_own_map_only_when_it_fits(predictor, weights):

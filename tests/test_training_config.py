@@ -16,6 +16,8 @@ from shapesim.training import TrainConfig
         ({"pretrain": "jigsaw"}, "pretrain_steps must be positive"),
         ({"pretrain": "jigsaw", "pretrain_steps": 3, "image_size": 63}, "image_size must be even"),
         ({"arch": "concat", "freeze_backbone": True}, "options of the agfusion design"),
+        ({"people": 0.5}, "give --omniglot DIR"),
+        ({"people": 1.0, "omniglot": "x"}, "people must be a share in"),
     ],
 )
 def test_bad_config_is_a_clear_error(kw, message):

@@ -190,3 +190,45 @@ def test_mixed_presets_take_turns_and_keep_the_held_out_shapes_out(tmp_path, mon
     assert not any("heart" in named for _, named in drawn)
     with pytest.raises(ValueError, match="unknown preset"):
         tiny(tmp_path, mix=("nonsense",))
+
+
+def test_a_share_of_every_batch_can_be_peoples_drawings(tmp_path, omniglot_folder):
+    """People's pairs join the generator's in each step; validation scores both, and the model kept is
+    the one best on both (their mean F1)."""
+    from shapesim.training.checkpoint import RunFolder
+    from shapesim.training.distributed import setup_distributed
+    from shapesim.training.loop import _set_up
+
+    config = tiny(tmp_path, people=0.5, omniglot=str(omniglot_folder), batch_size=8, steps=4)
+    where, device = setup_distributed("cpu")
+    RunFolder(config.out).prepare()
+    trainer, _, _ = _set_up(config, where, device, RunFolder(config.out))
+    batch = trainer.batch(3)
+    ids = batch.identities()
+    assert batch.a.shape == (8, 3, 32, 32) and ids.shape == (16,)
+    assert (ids[4:8] >= 1 << 40).all() and (ids[:4] < 1 << 40).all()  # the generator's 4, then people's 4
+    assert torch.equal(ids[:8] == ids[8:], batch.label.bool())
+    result = train(config)
+    records = [json.loads(r) for r in (tmp_path / "metrics.jsonl").read_text().splitlines()]
+    record = records[-1]
+    assert {"val_f1", "val_people_f1", "val_people_roc_auc", "val_score"} <= record.keys()
+    assert record["val_score"] == pytest.approx((record["val_f1"] + record["val_people_f1"]) / 2)
+    assert result.best_f1 == max(
+        json.loads(r)["val_score"] for r in (tmp_path / "metrics.jsonl").read_text().splitlines()
+    )
+
+
+def test_the_one_shot_curve_is_written_beside_the_run(tmp_path, omniglot_folder):
+    import zipfile
+
+    from shapesim.cli import main
+
+    data = tmp_path / "omniglot"  # two of the 20 runs, to be quick
+    with zipfile.ZipFile(omniglot_folder / "all_runs.zip") as z:
+        z.extractall(data, [n for n in z.namelist() if n.startswith(("run01/", "run02/"))])
+    args = ["train", "--out", str(tmp_path / "run"), "--preset", "seed", "--holdout", "--steps", "2",
+            "--batch-size", "4", "--image-size", "32", "--eval-every", "2", "--eval-pairs", "8", "--embedding-dim",
+            "8", "--no-progress", "--omniglot", str(data), "--oneshot-every", "2"]  # fmt: skip
+    assert main(args) == 0
+    (record,) = [json.loads(line) for line in (tmp_path / "run" / "oneshot.jsonl").read_text().splitlines()]
+    assert record["step"] == 2 and record["tests"] == 40 and 0 <= record["error"] <= 1

@@ -40,6 +40,11 @@ class TrainConfig:
     hard_negatives: float | None = option(None, "share of negatives that are near misses (a heptagon for a hexagon)")
     hard_positives: float | None = option(None, "share of positives that differ in everything but the shape")
     framed: float | None = option(None, "share of pictures drawn as framing shows a user's (centred, 65% of the side)")
+    people: float = option(
+        0.0, "share of each batch's pairs that are people's drawings: Omniglot characters (needs omniglot)"
+    )
+    omniglot: str = option("", "folder with Omniglot's pen trajectories (strokes_background*.zip), for people")
+    same_alphabet: float = option(0.5, "share of people's different pairs whose two characters share an alphabet")
     batch_pairs: float = option(1.0, "weight of the loss on every pair of pictures in a batch (agfusion; 0 = off)")
     pretrain: str = option("none", "agfusion: none | contrastive | jigsaw, run for pretrain_steps before training")
     pretrain_steps: int = option(0, "steps of pre-training of the feature extractor (batches of batch_size pairs)")
@@ -68,6 +73,12 @@ class TrainConfig:
         if self.precision not in ("auto", "fp32", "bf16", "fp16"):
             raise ValueError(f"precision must be one of auto, fp32, bf16, fp16; got {self.precision!r}")
         self.specs()  # validates presets, holdout and shares
+        if not 0 <= self.people < 1 or not 0 <= self.same_alphabet <= 1:
+            raise ValueError(
+                "people must be a share in [0, 1) (some pairs stay the generator's); same_alphabet in [0, 1]"
+            )
+        if self.people and not self.omniglot:
+            raise ValueError("people's pairs come from Omniglot: give --omniglot DIR (e.g. ../shared/data/omniglot)")
         design = self.design  # validates the design
         if self.pretrain not in PRETRAIN:
             raise ValueError(f"pretrain must be one of {', '.join(PRETRAIN)}; got {self.pretrain!r}")

@@ -23,6 +23,7 @@ from tqdm import tqdm
 from ..data import PairBatch, PairGenerator
 from ..metrics import summarise
 from ..models import PairModel
+from ..people import DrawingBank, PeoplePairs
 from ..runtime import autocast_dtype, keep_freed_memory
 from ..spec import preset
 from ..testsets import VALIDATION_SEED, PairSet, predict_batches
@@ -39,7 +40,7 @@ __all__ = ["train", "TrainResult"]
 
 @dataclass
 class TrainResult:
-    best_f1: float
+    best_f1: float  # the best validation score: F1 (with people's pairs, the mean of theirs and the generator's)
     steps: int  # steps run (fewer than asked when target_f1 was reached)
     seconds: float  # training time, validation excluded
     pairs_per_s: float  # all processes together
@@ -85,6 +86,27 @@ class Tally:
 
 
 @dataclass
+class Mixed:
+    """A step's pairs from several sources as one batch (the generator's, then people's)."""
+
+    a: torch.Tensor
+    b: torch.Tensor
+    label: torch.Tensor
+    ids: torch.Tensor  # (2B,) identities of pictures a then b
+
+    @classmethod
+    def of(cls, *parts) -> Mixed:
+        ids = [p.identities() for p in parts]
+        halves = [i[: len(p.a)] for i, p in zip(ids, parts, strict=True)] + [
+            i[len(p.a) :] for i, p in zip(ids, parts, strict=True)
+        ]
+        return cls(*(torch.cat([getattr(p, k) for p in parts]) for k in ("a", "b", "label")), torch.cat(halves))
+
+    def identities(self) -> torch.Tensor:
+        return self.ids
+
+
+@dataclass
 class Trainer:
     """What one step needs, built once: the model (and its DDP wrapper), optimiser, data, precision."""
 
@@ -99,12 +121,16 @@ class Trainer:
     validation: PairSet
     memory_format: torch.memory_format
     amp_dtype: torch.dtype | None
+    people: PeoplePairs | None = None  # people's drawings, a share of every batch
+    people_validation: PairSet | None = None  # pairs of people's drawings of characters training never sees
 
-    def batch(self, step: int) -> PairBatch:
+    def batch(self, step: int) -> PairBatch | Mixed:
         """The step's pairs: each rank draws its own block, so the data position is the step (and with
-        mixed presets, the step also says whose turn it is)."""
+        mixed presets, the step also says whose turn it is); ``people`` of them are people's drawings."""
         c, w = self.config, self.where
-        return self.data[step % len(self.data)]((step * w.world + w.rank) * c.batch_size, c.batch_size)
+        start, people = (step * w.world + w.rank) * c.batch_size, round(c.batch_size * c.people)
+        pairs = self.data[step % len(self.data)](start, c.batch_size - people)
+        return Mixed.of(pairs, self.people(start, people)) if people else pairs
 
     def step(self, step: int) -> float:
         """One optimiser step on the step's batch; returns the loss."""
@@ -130,9 +156,16 @@ class Trainer:
     def validate(self) -> dict:
         """Validation metrics on the fixed pairs; with several ranks each scores a share and all see the total."""
         self.where.average_buffers(self.core)
-        v, w = self.validation, self.where
-        share = PairSet(v.name, v.generator, v.index[w.rank :: w.world])
-        return summarise(*(w.gather(part) for part in predict_batches(self.core, share.batches(256))))
+        w = self.where
+        metrics = {}
+        for prefix, v in (("", self.validation), ("people_", self.people_validation)):
+            if v is not None:
+                share = PairSet(v.name, v.generator, v.index[w.rank :: w.world])
+                got = summarise(*(w.gather(part) for part in predict_batches(self.core, share.batches(256))))
+                metrics.update({prefix + k: x for k, x in got.items()})
+        # what a better model is: the generator's F1, and people's too when the run learns from them
+        metrics["score"] = (metrics["f1"] + metrics["people_f1"]) / 2 if "people_f1" in metrics else metrics["f1"]
+        return metrics
 
 
 def train(config: TrainConfig, callback: Callable[[int, PairModel], None] | None = None) -> TrainResult:
@@ -216,6 +249,14 @@ def _set_up(
     start = _resume_or_start(config, where, run, core, optimizer, device)
     seen_classes = preset(config.preset, holdout=config.holdout)  # without this run's hard-pair shares
     validation = PairGenerator(seen_classes, config.image_size, seed=VALIDATION_SEED, device=device)
+    people = people_validation = None
+    if config.people:
+        learn, held = DrawingBank.load(config.omniglot).split()  # a tenth of the characters only for validation
+        people = PeoplePairs(
+            learn, config.image_size, seed=config.seed, device=device, same_alphabet=config.same_alphabet
+        )
+        held_pairs = PeoplePairs(held, config.image_size, seed=VALIDATION_SEED, device=device)
+        people_validation = PairSet("people", held_pairs, np.arange(config.eval_pairs))
     trainer = Trainer(
         config=config,
         where=where,
@@ -228,6 +269,8 @@ def _set_up(
         validation=PairSet("validation", validation, np.arange(config.eval_pairs)),
         memory_format=memory_format,
         amp_dtype=amp_dtype,
+        people=people,
+        people_validation=people_validation,
     )
     return trainer, pre_seconds, start
 
@@ -279,8 +322,8 @@ def _validate_and_save(trainer: Trainer, run: RunFolder, tally: Tally, step: int
         **{f"val_{k}": v for k, v in metrics.items()},
     }
     tally.history.append(record)
-    improved = metrics["f1"] >= tally.best_f1  # on a tie the later, longer-trained model wins
-    tally.best_f1 = max(tally.best_f1, metrics["f1"])
+    improved = metrics["score"] >= tally.best_f1  # on a tie the later, longer-trained model wins
+    tally.best_f1 = max(tally.best_f1, metrics["score"])
     if where.main:  # one writer; every rank holds the same weights
         run.append_metrics(record)
         if improved:

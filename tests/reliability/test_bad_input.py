@@ -47,7 +47,7 @@ def client(predictor):
 
 
 def upload(path) -> dict:
-    return {"background": handle_file(str(path)), "layers": [], "composite": handle_file(str(path))}
+    return handle_file(str(path))
 
 
 @pytest.mark.parametrize("name", list(CASES))

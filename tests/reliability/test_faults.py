@@ -16,6 +16,7 @@ from hubstub import HubStub
 
 import app
 from shapesim import hub
+from shapesim.card import without_paths
 from shapesim.models import AGFusionModel
 from shapesim.predict import Predictor
 from shapesim.training import TrainConfig
@@ -70,7 +71,8 @@ def test_the_app_starts_on_the_bundled_weights_and_says_why(weights, monkeypatch
     assert elapsed < BOUND_S
     assert predictor.source.kind == "bundled" and predictor.source.path == hub.BUNDLED
     assert re.search(reason, predictor.source.fallback_reason, re.I), predictor.source.fallback_reason
-    assert predictor.source.fallback_reason in app.weights_summary(predictor)
+    assert without_paths(predictor.source.fallback_reason) in app.weights_summary(predictor)
+    assert str(hub.BUNDLED) not in app.weights_summary(predictor)  # no server folder on the page
 
 
 @pytest.mark.parametrize("files", [corrupt, other_architecture], ids=["corrupt-safetensors", "config-for-another"])
