@@ -57,23 +57,91 @@ def draw(
 
         return compiled_draw(strokes, fg, bg, image_size)
     strokes = strokes.to(device)
-    cover = torch.cat([coverage(_rows(strokes, i), image_size) for i in range(0, len(fg), _CHUNK)])
+    chunk = _CHUNK if device.type == "cpu" else max(1, len(fg))  # an accelerator takes the batch at once
+    cover = torch.cat([coverage(_rows(strokes, i, chunk), image_size) for i in range(0, len(fg), chunk)])
     fg, bg = fg.to(device), bg.to(device)
     return torch.addcmul(bg[:, :, None, None], cover[:, None], (fg - bg)[:, :, None, None])
 
 
-def _rows(s: Strokes, i: int) -> Strokes:
-    return Strokes(*(getattr(s, f.name)[i : i + _CHUNK] for f in fields(s)))
+def _rows(s: Strokes, i: int, chunk: int = _CHUNK) -> Strokes:
+    return Strokes(*(getattr(s, f.name)[i : i + chunk] for f in fields(s)))
 
 
-def coverage(s: Strokes, image_size: int) -> Tensor:
+def coverage(s: Strokes, image_size: int, batched: bool | None = None) -> Tensor:
     """How much ink covers each pixel, ``(n, S, S)`` in [0, 1], in PyTorch on the strokes' device.
 
     A stroked segment covers a pixel whose centre lies within the pen's half-width of it (anti-aliased:
     by ``half + 0.5 - distance``); a filled picture covers what its closed contours enclose by the
     even-odd rule (a ray to the right crosses an odd number of them; anti-aliased by ``0.5 ∓ distance``
     to the nearest). The compiled renderer follows these same rules.
+
+    Two ways, the same pictures: on an accelerator (``batched``, the default off the CPU) every segment of
+    every picture is measured against every pixel in a few large operations, no loop per segment and one
+    wait for the device per batch; on the CPU one segment at a time over small tensors that stay in its
+    cache (5× faster there than the large operations, measured on 32 pictures of 64 px).
     """
+    if batched is None:
+        batched = s.points.device.type != "cpu"
+    return _coverage_batched(s, image_size) if batched else _coverage_looped(s, image_size)
+
+
+def _coverage_batched(s: Strokes, image_size: int, budget: int = 1 << 24) -> Tensor:
+    """:func:`coverage` in large operations: segments taken as many at a time as ``budget`` numbers per
+    temporary allow."""
+    n, c, m = s.count.shape[0], s.count.shape[1], s.points.shape[2]
+    dev = s.points.device
+    grid = torch.arange(image_size, device=dev, dtype=torch.float32) + 0.5
+    px, py = grid.view(1, 1, 1, -1), grid.view(1, 1, -1, 1)
+    # segment j of a contour joins point j to the next one; a closed contour's last point joins its first
+    j = torch.arange(m, device=dev).view(1, 1, m)
+    count, closed = s.count[:, :, None], s.closed[:, :, None]
+    joined = j + 1 < count
+    valid = joined | (closed & (j == count - 1) & (count >= 3))
+    nxt = torch.where(joined, j + 1, torch.zeros_like(j)).clamp(max=m - 1).expand(n, c, m)
+    b = torch.gather(s.points, 2, nxt[..., None].expand(n, c, m, 2))
+    hb = torch.gather(s.half, 2, nxt)
+    fill = s.fill.view(n, 1, 1)
+    stroked = (valid & ~(fill & closed)).reshape(n, c * m)
+    edge = (valid & fill & closed & (count >= 3)).reshape(n, c * m)
+    a, b = s.points.reshape(n, c * m, 2), b.reshape(n, c * m, 2)
+    ha, hb = s.half.reshape(n, c * m), hb.reshape(n, c * m)
+    # each picture's segments first, padding last; only as many columns as the busiest picture has
+    # (one wait for the device per batch, to know that number)
+    order = torch.argsort((~valid.reshape(n, c * m)).to(torch.int8), dim=1, stable=True)
+    used = int(valid.reshape(n, c * m).sum(1).max()) if n else 0
+    order = order[:, :used]
+    a, b = (torch.gather(t, 1, order[..., None].expand(n, used, 2)) for t in (a, b))
+    ha, hb, stroked, edge = (torch.gather(t, 1, order) for t in (ha, hb, stroked, edge))
+    cover = torch.zeros(n, image_size, image_size, device=dev)
+    near = torch.full((n, image_size, image_size), float("inf"), device=dev)
+    odd = torch.zeros(n, image_size, image_size, dtype=torch.int32, device=dev)
+    hard = s.hard.view(-1, 1, 1, 1)
+    step = max(1, budget // max(1, n * image_size * image_size))
+    for i in range(0, used, step):  # a few chunks of many segments each, not a loop per segment
+        cut = slice(i, i + step)
+        seg = lambda t, cut=cut: t[:, cut, None, None]  # noqa: E731
+        ax, ay, bx, by = seg(a[..., 0]), seg(a[..., 1]), seg(b[..., 0]), seg(b[..., 1])
+        ex, ey = bx - ax, by - ay
+        wx, wy = px - ax, py - ay
+        t = ((wx * ex + wy * ey) / (ex * ex + ey * ey).clamp(min=1e-12)).clamp(0, 1)
+        dx, dy = wx - t * ex, wy - t * ey
+        d = torch.sqrt(dx * dx + dy * dy)
+        h = seg(ha) + t * seg(hb - ha)
+        ink = torch.where(hard, (d <= h).float(), (h + 0.5 - d).clamp(0, 1))
+        cover = torch.maximum(cover, (ink * seg(stroked)).amax(1))
+        rim = seg(edge)
+        near = torch.minimum(near, torch.where(rim, d, float("inf")).amin(1))
+        across = (ay <= py) != (by <= py)
+        x_at = ax + (py - ay) * ex / torch.where(ey == 0, torch.ones_like(ey), ey)
+        odd += (rim & across & (px < x_at)).sum(1, dtype=torch.int32)
+    inside = odd % 2 == 1
+    area = torch.where(inside, (0.5 + near).clamp(0, 1), (0.5 - near).clamp(0, 1))
+    area = torch.where(s.hard.view(-1, 1, 1), inside.float(), area)
+    return torch.maximum(cover, area * s.fill.view(-1, 1, 1))
+
+
+def _coverage_looped(s: Strokes, image_size: int) -> Tensor:
+    """:func:`coverage` one segment at a time, over small tensors that stay in a CPU's cache."""
     n, c, m = s.count.shape[0], s.count.shape[1], s.points.shape[2]
     dev = s.points.device
     grid = torch.arange(image_size, device=dev, dtype=torch.float32) + 0.5
