@@ -19,6 +19,10 @@ All in one run, one after the other, on the same machine:
   as a child process: seconds and pairs of training until validation F1 ≥ 0.99
   (validation every 5 steps on 256 pairs, its time not counted), and the peak
   resident memory of that process.
+
+With ``--sizes`` (``python -m benchmarks.train_speed --device cuda --sizes 256 1024 4096``) it times
+instead, per batch size, the generator alone, the model's training step alone on one batch made
+beforehand (the trainer's limit) and the trainer itself, into the README's table at scale.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -123,12 +128,64 @@ def time_to_quality(tmp: str, limit_s: float) -> dict:
     }
 
 
+def _timed(device: torch.device, work: Callable[[], object], repeats: int) -> float:
+    """Seconds per call of ``work``, after one call to warm up, waiting for the device at the ends only."""
+    work()
+    sync = torch.cuda.synchronize if device.type == "cuda" else (lambda: None)
+    sync()
+    started = time.perf_counter()
+    for _ in range(repeats):
+        work()
+    sync()
+    return (time.perf_counter() - started) / repeats
+
+
+def at_scale(device: str, sizes: list[int], steps: int, compile_model: bool, tmp: str) -> list[dict]:
+    """Per batch size (pairs per step), side by side: the generator alone (pictures/s of preset `open`),
+    the model's training step alone on one batch made beforehand (its limit), and the trainer."""
+    from shapesim.data import PairGenerator
+    from shapesim.training.checkpoint import RunFolder
+    from shapesim.training.distributed import setup_distributed
+    from shapesim.training.loop import _set_up
+
+    rows = []
+    for size in sizes:
+        config = TrainConfig(device=device, batch_size=size, steps=steps, eval_every=10**9, eval_pairs=8,
+                             out=f"{tmp}/scale-{size}", progress=False, compile=compile_model)  # fmt: skip
+        where, dev = setup_distributed(config.device)
+        generator = PairGenerator(config.spec(), config.image_size, seed=0, device=dev)
+        generate = _timed(dev, lambda generator=generator, size=size: generator(0, size), max(2, steps // 4))
+        RunFolder(config.out).prepare()
+        trainer, _, _ = _set_up(config, where, dev, RunFolder(config.out))
+        batch = trainer.batch(0)
+        step = _timed(dev, lambda trainer=trainer, batch=batch: trainer.step(1, batch), steps)
+        rows.append({
+            "pairs_per_step": size,
+            "generator_pictures_per_s": round(2 * size / generate, 1),
+            "model_step_pairs_per_s": round(size / step, 1),
+            "trainer_pairs_per_s": round(train(config).pairs_per_s, 1),
+        })  # fmt: skip
+        print(json.dumps(rows[-1]), file=sys.stderr, flush=True)
+    return rows
+
+
 def main() -> None:
     p = parser(__doc__)
     p.add_argument("--steps", type=int, default=30, help="timed steps of the peer and of shapesim")
     p.add_argument("--give-up", type=float, default=600, help="seconds before the run to F1 0.99 is stopped")
+    p.add_argument("--device", default=None, help="with --sizes: the device (cuda, cpu; default: auto)")
+    p.add_argument(
+        "--sizes",
+        type=int,
+        nargs="*",
+        default=None,
+        help="pairs per step to time the generator, the model step and the trainer at (e.g. 256 1024 4096)",
+    )
+    p.add_argument("--compile", action="store_true", help="with --sizes: torch.compile the model")
     args = p.parse_args()
     setup(args)
+    if args.sizes:
+        return scale_table(args)
     fp32, bf16 = matmul_gflops(torch.float32, 2048), matmul_gflops(torch.bfloat16, 512)
     flops = training_flops_per_pair()
     limit = max(fp32, bf16) * 1e9 / flops
@@ -183,6 +240,23 @@ def main() -> None:
         ],
     )
     publish("train", figures, table, args)
+
+
+def scale_table(args) -> None:
+    from shapesim.runtime import select_device
+
+    device = select_device(args.device or "auto")
+    with tempfile.TemporaryDirectory() as tmp:
+        rows = at_scale(str(device), args.sizes, args.steps, args.compile, tmp)
+    name = torch.cuda.get_device_name(device) if device.type == "cuda" else f"CPU ({device})"
+    table = markdown_table(
+        [f"pairs per step on {name}", "generator alone, pictures/s", "model step alone, pairs/s (the limit)",
+         "trainer, pairs/s", "trainer / limit"],
+        [[f"{r['pairs_per_step']:,}", f"{r['generator_pictures_per_s']:,.0f}", f"{r['model_step_pairs_per_s']:,.0f}",
+          f"{r['trainer_pairs_per_s']:,.0f}", f"{r['trainer_pairs_per_s'] / r['model_step_pairs_per_s']:.0%}"]
+         for r in rows],
+    )  # fmt: skip
+    publish("train-scale", {"device": name, "rows": rows}, table, args)
 
 
 if __name__ == "__main__":

@@ -186,9 +186,11 @@ def map_svg(atlas, marks: list[tuple[str, object]] | None = None, width: int = 7
     for k, (label, p) in enumerate(marks or []):
         cx, cy, colour = sx(p.x), sy(p.y), _MARKS[k % len(_MARKS)]
         tip = escape(f"{label}: nearest to {p.nearest_class}")
+        # the label on the star's roomier side: a star near the right edge is labelled to its left
+        side = f'x="{cx + 15:.1f}"' if cx < width / 2 else f'x="{cx - 15:.1f}" text-anchor="end"'
         stars.append(
             f'<g class="mark"><path d="{_star_path(cx, cy, 13)}" fill="{colour}" stroke="white" stroke-width="2">'
-            f'<title>{tip}</title></path><text x="{cx + 15:.1f}" y="{cy + 5:.1f}" font-size="14" '
+            f'<title>{tip}</title></path><text {side} y="{cy + 5:.1f}" font-size="14" '
             f'font-weight="bold" stroke="white" stroke-width="3" paint-order="stroke">{escape(label)}</text></g>'
         )
     legend = []

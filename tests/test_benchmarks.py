@@ -36,3 +36,16 @@ def test_the_architectures_benchmark_on_a_tiny_run(tmp_path):
     for key in ("f1_named", "f1_trained", "f1_heldout", "f1_doodles_heldout"):
         assert 0 <= row[key] <= 1, key
     assert (ROOT / "README.md").read_bytes() == before  # --json: figures only, no file changed
+
+
+def test_training_at_scale_times_generator_model_step_and_trainer_side_by_side():
+    """The table an accelerator fills (--device cuda --sizes 256 1024 4096), here tiny on the CPU."""
+    before = (ROOT / "README.md").read_bytes()
+    command = [sys.executable, "-m", "benchmarks.train_speed", "--json", "--device", "cpu", "--sizes", "4", "8",
+               "--steps", "2"]  # fmt: skip
+    out = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=600, check=True).stdout
+    rows = json.loads(out.splitlines()[-1])["rows"]
+    assert [r["pairs_per_step"] for r in rows] == [4, 8]
+    for r in rows:
+        assert r["generator_pictures_per_s"] > 0 and r["model_step_pairs_per_s"] > 0 and r["trainer_pairs_per_s"] > 0
+    assert (ROOT / "README.md").read_bytes() == before

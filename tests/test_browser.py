@@ -287,6 +287,10 @@ def test_every_label_is_whole_on_a_laptop_and_on_a_phone(browser, url, width, he
         page.screenshot(path=str(Path(SHOTS) / name), full_page=width < 800)
     page.get_by_role("tab", name="Map").click()
     page.locator("#atlas .mark").first.wait_for()
+    inside = """() => [...document.querySelectorAll('#atlas .mark text')].every(t => {
+        const b = t.getBBox(), v = t.ownerSVGElement.viewBox.baseVal;
+        return b.x >= 0 && b.x + b.width <= v.width && b.y >= 0 && b.y + b.height <= v.height; })"""
+    assert page.evaluate(inside)  # the stars' labels within the map
     page.locator("#find_similar").click()
     page.locator("#similar img").first.wait_for()
     assert page.evaluate(_CUT) == []

@@ -232,3 +232,24 @@ def test_the_one_shot_curve_is_written_beside_the_run(tmp_path, omniglot_folder)
     assert main(args) == 0
     (record,) = [json.loads(line) for line in (tmp_path / "run" / "oneshot.jsonl").read_text().splitlines()]
     assert record["step"] == 2 and record["tests"] == 40 and 0 <= record["error"] <= 1
+
+
+def test_batches_drawn_ahead_train_the_very_same_model(tmp_path):
+    """A background thread drawing the next batches (as on an accelerator) changes nothing but the timing."""
+    ahead = train(tiny(tmp_path / "ahead", prefetch=2)).model.state_dict()
+    now = train(tiny(tmp_path / "now", prefetch=0)).model.state_dict()
+    assert all(torch.equal(ahead[k], now[k]) for k in now)
+
+
+def test_a_batch_that_cannot_be_made_ahead_stops_the_run_with_its_error():
+    from shapesim.training.loop import made_ahead
+
+    def make(step):
+        if step == 2:
+            raise ValueError("no pictures for step 2")
+        return step
+
+    got = made_ahead(make, range(5), depth=2)
+    assert [next(got), next(got)] == [0, 1]
+    with pytest.raises(ValueError, match="no pictures for step 2"):
+        next(got)

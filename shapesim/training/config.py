@@ -56,6 +56,8 @@ class TrainConfig:
     device: str = option("auto", "auto = cuda, then mps, then cpu")
     precision: str = option("auto", "auto | fp32 | bf16 | fp16")
     channels_last: bool = option(True, "channels-last memory layout (faster convolutions on CPUs and GPUs)")
+    prefetch: int = option(-1, "batches drawn ahead in a background thread (-1: 2 on an accelerator, 0 on the CPU)")
+    compile: bool = option(False, "torch.compile the model's training step (pays on an accelerator in long runs)")
     eval_every: int = option(1000, "steps between validations (and checkpoints)")
     eval_pairs: int = option(512, "fixed validation pairs")
     target_f1: float = option(0.0, "stop once validation F1 reaches this (0: run all steps)")

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import contextlib
 import math
+import queue
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
@@ -132,12 +134,12 @@ class Trainer:
         pairs = self.data[step % len(self.data)](start, c.batch_size - people)
         return Mixed.of(pairs, self.people(start, people)) if people else pairs
 
-    def step(self, step: int) -> float:
-        """One optimiser step on the step's batch; returns the loss."""
+    def step(self, step: int, batch: PairBatch | Mixed | None = None) -> float:
+        """One optimiser step on the step's batch (made now unless it was made ahead); returns the loss."""
         c = self.config
         for group in self.optimizer.param_groups:
             group["lr"] = c.lr * lr_factor(step, c.warmup, c.steps)
-        batch = self.batch(step)
+        batch = self.batch(step) if batch is None else batch
         a = batch.a.contiguous(memory_format=self.memory_format)
         b = batch.b.contiguous(memory_format=self.memory_format)
         with torch.autocast(self.device.type, dtype=self.amp_dtype) if self.amp_dtype else contextlib.nullcontext():
@@ -196,8 +198,10 @@ def train(config: TrainConfig, callback: Callable[[int, PairModel], None] | None
         dynamic_ncols=True,
     )
     trainer.model.train()
+    ahead = config.prefetch if config.prefetch >= 0 else (0 if device.type == "cpu" else 2)
+    batches = made_ahead(trainer.batch, range(start, config.steps), ahead)
     for step in bar:
-        loss = trainer.step(step)
+        loss = trainer.step(step, next(batches))
         tally.count(step + 1, config.batch_size * where.world)
         bar.set_postfix(loss=f"{loss:.4f}", f1=f"{tally.last_f1:.4f}", pairs_s=f"{tally.rate:.0f}")
         if (step + 1) % config.eval_every == 0 or step + 1 == config.steps:
@@ -213,6 +217,33 @@ def train(config: TrainConfig, callback: Callable[[int, PairModel], None] | None
     where.barrier()  # the checkpoint is on disk before any rank moves on
     rate = tally.seen / max(seconds, 1e-9)
     return TrainResult(tally.best_f1, tally.steps, seconds, rate, tally.history, trainer.core)
+
+
+def made_ahead(make: Callable[[int], object], steps: range, depth: int) -> Iterator:
+    """``make(step)`` for each step in order; with ``depth``, made that many steps ahead in a background
+    thread (the next batches are drawn while the current one trains: an accelerator need not wait for
+    the CPU's part of the data). The thread stops with the run (it is a daemon, and fills a bounded queue)."""
+    if depth <= 0:
+        return (make(step) for step in steps)
+    made: queue.Queue = queue.Queue(maxsize=depth)
+
+    def work() -> None:
+        try:
+            for step in steps:
+                made.put((make(step), None))
+        except BaseException as err:  # handed to the training loop, which raises it
+            made.put((None, err))
+
+    threading.Thread(target=work, name="shapesim-batches", daemon=True).start()
+
+    def taken() -> Iterator:
+        for _ in steps:
+            batch, err = made.get()
+            if err is not None:
+                raise err
+            yield batch
+
+    return taken()
 
 
 def _saved_config(run: RunFolder, asked: TrainConfig) -> TrainConfig:
@@ -262,7 +293,7 @@ def _set_up(
         where=where,
         device=device,
         core=core,
-        model=where.wrap(core, device),
+        model=torch.compile(where.wrap(core, device)) if config.compile else where.wrap(core, device),
         optimizer=optimizer,
         scaler=torch.amp.GradScaler(device.type, enabled=amp_dtype == torch.float16 and device.type == "cuda"),
         data=tuple(PairGenerator(spec, config.image_size, seed=config.seed, device=device) for spec in config.specs()),
