@@ -74,11 +74,26 @@ def model_card(folder: str | Path) -> str:
             f"{config.get('steps')} steps of {config.get('batch_size')} pairs"
             + (f"; classes held out of training: {', '.join(holdout)}." if holdout else ".")
             + (f" Successive steps took their pairs in turn from the presets {', '.join(presets)}." if mix else "")
-            + (f" Fine-tuned: the run started from the model of `{config['init']}`." if config.get("init") else ""),
+            + (f" Fine-tuned: the run started from the model of `{config['init']}`." if config.get("init") else "")
+            + (
+                f" A share of {config['people']:.0%} of every batch were pairs of people's drawings (Omniglot's "
+                "background alphabets)."
+                if config.get("people")
+                else ""
+            ),
             "",
             "```sh",
             training_command(config),
             "```",
+            "",
+        ]
+    curve = weights.one_shot()
+    if curve:
+        last = curve[-1]
+        lines += [
+            f"Omniglot's 20-way one-shot error (the paper's 20 runs, evaluation alphabets) at the last step "
+            f"({last['step']:,}): **{last['error']:.1%}**; same/different on the runs' pairs: "
+            f"{last['accuracy']:.3f} right (`{WeightsFolder.ONE_SHOT}`; never used to choose the model).",
             "",
         ]
     if results:

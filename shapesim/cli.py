@@ -78,7 +78,9 @@ def _one_shot_curve(config, every: int):
 
     if not config.omniglot:
         raise ValueError("--oneshot-every scores Omniglot's one-shot runs: give --omniglot DIR")
-    runs, out = one_shot_runs(config.omniglot), Path(config.out) / "oneshot.jsonl"
+    from .weights import WeightsFolder
+
+    runs, out = one_shot_runs(config.omniglot), Path(config.out) / WeightsFolder.ONE_SHOT
     records = _jsonl(out) if config.resume else []
 
     def score(step: int, model) -> None:
@@ -155,7 +157,7 @@ def _curves(args: argparse.Namespace) -> None:
         else str(run.path)
     )
     out = Path(args.out) if args.out else run / "training.png"
-    training_curves(records, title=title, one_shot=_jsonl(run / "oneshot.jsonl")).savefig(out, dpi=100)
+    training_curves(records, title=title, one_shot=_jsonl(run / run.ONE_SHOT)).savefig(out, dpi=100)
     print(f"wrote {out}")
 
 

@@ -126,14 +126,17 @@ class PeoplePairs:
 
     Labels are balanced over every aligned block of two indices. ``same_alphabet`` is the share of
     different pairs whose two characters are of one alphabet. ``turn`` is the share of pictures
-    turned by any angle (the others by at most ``tilt`` radians either way)."""
+    turned by any angle (the others by at most ``tilt`` radians either way, as people's hands turn a
+    character: 15° for nine in ten). Turned, a character can be another one of its alphabet (u and
+    n, b and q): a pair labelled by character would then teach a contradiction, so none are turned
+    by default."""
 
     bank: DrawingBank
     image_size: int = 64
     seed: int = 0
     device: torch.device | str | None = None
     same_alphabet: float = 0.5
-    turn: float = 0.2
+    turn: float = 0.0
     tilt: float = 0.25
     compiled: bool | None = None  # which renderer: see shapesim.raster.draw
 

@@ -3,6 +3,7 @@
     config.json, model.safetensors   the model (any design; shapesim.models.load_model reads it)
     train_config.json                the TrainConfig that made it
     metrics.jsonl                    one line per validation during training
+    oneshot.jsonl                    Omniglot's one-shot error during training (train --oneshot-every)
     last.safetensors                 the state to resume training from (never published)
     eval.json                        test-set results (python -m shapesim evaluate --save)
     atlas.npz, atlas.json            the embedding map and how well it separates classes
@@ -33,13 +34,14 @@ class WeightsFolder:
     WEIGHTS = "model.safetensors"
     TRAIN_CONFIG = "train_config.json"
     METRICS = "metrics.jsonl"
+    ONE_SHOT = "oneshot.jsonl"
     STATE = "last.safetensors"
     EVAL = "eval.json"
     ATLAS = ATLAS_NAME
     ATLAS_REPORT = "atlas.json"
     CARD = "README.md"
     # what a published copy holds (and a download fetches): everything but the resume state
-    PUBLISHED = (CONFIG, WEIGHTS, ATLAS, ATLAS_REPORT, TRAIN_CONFIG, EVAL, METRICS, CARD)
+    PUBLISHED = (CONFIG, WEIGHTS, ATLAS, ATLAS_REPORT, TRAIN_CONFIG, EVAL, METRICS, ONE_SHOT, CARD)
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
@@ -83,6 +85,13 @@ class WeightsFolder:
     def holdout(self) -> tuple[str, ...]:
         """The classes the model was trained without."""
         return tuple(self.train_config.get("holdout", ()))
+
+    def one_shot(self) -> list[dict]:
+        """Omniglot's one-shot scores during training, oldest first ([] when there are none)."""
+        path = self.path / self.ONE_SHOT
+        if not path.is_file():
+            return []
+        return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
 
     def metrics(self) -> list[dict]:
         """The validation records of training, oldest first ([] when there are none)."""

@@ -43,3 +43,14 @@ def test_a_fine_tuned_models_card_says_where_it_started_and_what_was_mixed_in(tm
     card = model_card(tmp_path)
     assert "in turn from the presets open, seed" in card and "started from the model of `runs/mine`" in card
     assert "--mix seed" in card and "--init runs/mine" in card
+
+
+def test_a_card_gives_peoples_share_and_the_one_shot_error_the_run_reached(tmp_path):
+    ConcatModel(hidden=8).save_pretrained(tmp_path)
+    config = {"arch": "concat", "people": 0.5, "omniglot": "../shared/data/omniglot", "steps": 40}
+    (tmp_path / "train_config.json").write_text(json.dumps(config))
+    curve = [{"step": 20, "error": 0.5, "accuracy": 0.7}, {"step": 40, "error": 0.25, "accuracy": 0.8}]
+    (tmp_path / "oneshot.jsonl").write_text("".join(json.dumps(r) + "\n" for r in curve))
+    card = model_card(tmp_path)
+    assert "50% of every batch were pairs of people's drawings" in card and "--people 0.5" in card
+    assert "one-shot error" in card and "(40): **25.0%**" in card

@@ -304,3 +304,19 @@ def test_an_overlay_colours_only_the_square_the_model_saw():
     assert np.array_equal(out[:, 160:], picture[:, 160:])  # right of the square: untouched
     assert not np.array_equal(out[10:140, 10:140], picture[10:140, 10:140])  # inside: coloured
     assert (out[60, 149] == 255).all()  # the square's edge
+
+
+def test_the_bundled_model_answers_every_example_of_the_app_as_a_person_would():
+    from pathlib import Path
+
+    from shapesim.doodles import EXAMPLE_ANSWERS
+
+    folder = Path(__file__).resolve().parent.parent / "assets" / "examples"
+    assert sorted(EXAMPLE_ANSWERS) == sorted(p.name[:-6] for p in folder.glob("*_a.png"))
+    bundled = Predictor.from_pretrained(device="cpu")
+    wrong = {
+        name: round(c.probability, 3)
+        for name, same in EXAMPLE_ANSWERS.items()
+        if (c := bundled.compare(folder / f"{name}_a.png", folder / f"{name}_b.png")).same != same
+    }
+    assert wrong == {}

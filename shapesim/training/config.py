@@ -45,6 +45,7 @@ class TrainConfig:
     )
     omniglot: str = option("", "folder with Omniglot's pen trajectories (strokes_background*.zip), for people")
     same_alphabet: float = option(0.5, "share of people's different pairs whose two characters share an alphabet")
+    people_turn: float = option(0.0, "share of people's pictures turned by any angle (others tilt by up to 14°)")
     batch_pairs: float = option(1.0, "weight of the loss on every pair of pictures in a batch (agfusion; 0 = off)")
     pretrain: str = option("none", "agfusion: none | contrastive | jigsaw, run for pretrain_steps before training")
     pretrain_steps: int = option(0, "steps of pre-training of the feature extractor (batches of batch_size pairs)")
@@ -75,9 +76,10 @@ class TrainConfig:
         if self.precision not in ("auto", "fp32", "bf16", "fp16"):
             raise ValueError(f"precision must be one of auto, fp32, bf16, fp16; got {self.precision!r}")
         self.specs()  # validates presets, holdout and shares
-        if not 0 <= self.people < 1 or not 0 <= self.same_alphabet <= 1:
+        if not 0 <= self.people < 1 or not 0 <= self.same_alphabet <= 1 or not 0 <= self.people_turn <= 1:
             raise ValueError(
-                "people must be a share in [0, 1) (some pairs stay the generator's); same_alphabet in [0, 1]"
+                "people must be a share in [0, 1) (some pairs stay the generator's); same_alphabet and "
+                "people_turn in [0, 1]"
             )
         if self.people and not self.omniglot:
             raise ValueError("people's pairs come from Omniglot: give --omniglot DIR (e.g. ../shared/data/omniglot)")

@@ -283,9 +283,8 @@ def _set_up(
     people = people_validation = None
     if config.people:
         learn, held = DrawingBank.load(config.omniglot).split()  # a tenth of the characters only for validation
-        people = PeoplePairs(
-            learn, config.image_size, seed=config.seed, device=device, same_alphabet=config.same_alphabet
-        )
+        kin, turn = config.same_alphabet, config.people_turn
+        people = PeoplePairs(learn, config.image_size, seed=config.seed, device=device, same_alphabet=kin, turn=turn)
         held_pairs = PeoplePairs(held, config.image_size, seed=VALIDATION_SEED, device=device)
         people_validation = PairSet("people", held_pairs, np.arange(config.eval_pairs))
     trainer = Trainer(
