@@ -50,10 +50,12 @@ def _add_dataclass_options(p: argparse.ArgumentParser, cls) -> None:
 def _train(args: argparse.Namespace) -> None:
     import torch.distributed as dist
 
-    from .training import TrainConfig, train
+    from .training import TrainConfig, resumed_config, train
 
     config = TrainConfig(**{f.name: getattr(args, f.name) for f in dataclasses.fields(TrainConfig)})
-    callback = _one_shot_curve(config, args.oneshot_every) if args.oneshot_every else None
+    # a resumed run keeps the config it was started with: its Omniglot folder scores the curve too
+    run_config = resumed_config(config) if config.resume else config
+    callback = _one_shot_curve(run_config, args.oneshot_every) if args.oneshot_every else None
     result = train(config, callback=callback)
     if dist.is_initialized():  # started by torchrun: one report, from rank 0
         rank = dist.get_rank()

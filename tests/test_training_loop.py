@@ -232,6 +232,12 @@ def test_the_one_shot_curve_is_written_beside_the_run(tmp_path, omniglot_folder)
     assert main(args) == 0
     (record,) = [json.loads(line) for line in (tmp_path / "run" / "oneshot.jsonl").read_text().splitlines()]
     assert record["step"] == 2 and record["tests"] == 40 and 0 <= record["error"] <= 1
+    # resumed (here: told to go on to step 4), the run scores its own Omniglot folder and keeps the curve
+    config = tmp_path / "run" / "train_config.json"
+    config.write_text(json.dumps({**json.loads(config.read_text()), "steps": 4}))
+    assert main(["train", "--out", str(tmp_path / "run"), "--resume", "--no-progress", "--oneshot-every", "2"]) == 0
+    records = [json.loads(line) for line in (tmp_path / "run" / "oneshot.jsonl").read_text().splitlines()]
+    assert [r["step"] for r in records] == [2, 4] and records[0] == record
 
 
 def test_batches_drawn_ahead_train_the_very_same_model(tmp_path):

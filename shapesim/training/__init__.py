@@ -4,6 +4,6 @@ python -m shapesim train --out runs/mine       # or, from Python: train(TrainCon
 """
 
 from .config import PRETRAIN, TrainConfig
-from .loop import TrainResult, train
+from .loop import TrainResult, resumed_config, train
 
-__all__ = ["PRETRAIN", "TrainConfig", "TrainResult", "train"]
+__all__ = ["PRETRAIN", "TrainConfig", "TrainResult", "resumed_config", "train"]

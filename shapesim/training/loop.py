@@ -182,7 +182,7 @@ def train(config: TrainConfig, callback: Callable[[int, PairModel], None] | None
     if where.main:
         run.prepare()
     if config.resume:
-        config = _saved_config(run, config)
+        config = resumed_config(config)
     trainer, pre_seconds, (start, best_f1, so_far) = _set_up(config, where, device, run)
     pre_pairs = config.pretrain_steps * config.batch_size  # pre-training counts as training: its pairs and time
     # a resumed run's clock and pair count go on from its checkpoint's record
@@ -246,8 +246,9 @@ def made_ahead(make: Callable[[int], object], steps: range, depth: int) -> Itera
     return taken()
 
 
-def _saved_config(run: RunFolder, asked: TrainConfig) -> TrainConfig:
+def resumed_config(asked: TrainConfig) -> TrainConfig:
     """A resumed run's config: the one it was started with, and this call's device and progress bar."""
+    run = RunFolder(asked.out)
     if not run.can_resume:
         raise ValueError(f"nothing to resume: {run / run.STATE} does not exist")
     saved = run.load_train_config()
