@@ -46,9 +46,20 @@ def matmul_gflops(dtype: torch.dtype, n: int, min_seconds: float = 1.0) -> float
     return 2 * n**3 * runs / elapsed / 1e9
 
 
+def cpu_name() -> str:
+    """The CPU's model and what decides its precision: native bf16 kernels (AVX-512 BF16 or AMX) or not."""
+    try:
+        info = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        info = ""
+    model = re.search(r"^model name\s*:\s*(.+)$", info, re.M)
+    name = model.group(1).strip() if model else platform.processor() or platform.machine()
+    bf16 = "native bf16" if torch.ops.mkldnn._is_mkldnn_bf16_supported() else "no native bf16"
+    return f"{name}, {bf16}"
+
+
 def machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    return f"{os.cpu_count()} CPU cores ({cpu}), torch {torch.__version__}, {torch.get_num_threads()} threads"
+    return f"{os.cpu_count()} CPU cores ({cpu_name()}), torch {torch.__version__}, {torch.get_num_threads()} threads"
 
 
 def markdown_table(header: list[str], rows: list[list[object]]) -> str:

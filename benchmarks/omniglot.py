@@ -21,7 +21,6 @@ import numpy as np
 from benchmarks.common import markdown_table, parser, publish, setup
 from shapesim.doodles import doodle, elongation
 from shapesim.evaluate import mhd_one_shot, one_shot
-from shapesim.hub import BUNDLED
 from shapesim.omniglot import Omniglot, one_shot_runs
 from shapesim.predict import Predictor
 from shapesim.runtime import keep_freed_memory
@@ -67,7 +66,7 @@ def hands(folder: str) -> dict[str, list[float]]:
 
 def main() -> None:
     p = parser(__doc__)
-    p.add_argument("--weights", default=str(BUNDLED), help="a weights folder or Hub repo id")
+    p.add_argument("--weights", default=None, help="a weights folder or Hub repo id (default: the bundled model)")
     p.add_argument("--omniglot", default=DATA, help="folder with all_runs.zip")
     args = p.parse_args()
     setup(args)
@@ -75,7 +74,8 @@ def main() -> None:
     runs = one_shot_runs(args.omniglot)
     predictor = Predictor.from_pretrained(args.weights)
     ours, mhd = one_shot(predictor, runs), mhd_one_shot(runs)
-    rows = [[f"**shapesim** (`{predictor.weights.split(' (')[0]}`, this run)", f"**{ours['error']:.1%}**"]]
+    weights = predictor.source.describe(paths=False)
+    rows = [[f"**shapesim** ({weights}, this run)", f"**{ours['error']:.1%}**"]]
     rows += [["Modified Hausdorff Distance (computed in this run; published 38.8 %)", f"{mhd:.1%}"]]
     rows += [[name, f"{error:.1%}"] for name, error in PUBLISHED.items()]
     table = markdown_table(["20-way one-shot, 20 runs (400 test drawings)", "error"], rows)
@@ -97,7 +97,7 @@ def main() -> None:
             ["the doodle hand: two doodles of one named shape (20 each)", *(f"{v:.2f}×" for v in spread["doodles"])],
         ],
     )  # fmt: skip
-    figures = {"shapesim": ours, "mhd_error": mhd, "published": PUBLISHED, "weights": predictor.weights, **spread}
+    figures = {"shapesim": ours, "mhd_error": mhd, "published": PUBLISHED, "weights": weights, **spread}
     publish("omniglot", figures, f"{table}\n\n{same_different}\n\n{proportions}", args)
 
 

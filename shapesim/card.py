@@ -87,13 +87,30 @@ def model_card(folder: str | Path) -> str:
             "```",
             "",
         ]
+    blended = weights.blend()
+    if blended:
+        lines += [
+            f"The weights are an average, weight by weight (WiSE-FT): {1 - blended['share']:g} × the model of "
+            f"`{blended['base']}` + {blended['share']:g} × the fine-tuned model of `{blended['tuned']}`, whose "
+            "run is described above (`python -m shapesim blend "
+            f"{blended['base']} {blended['tuned']} --share {blended['share']:g} --out {weights.path.name}`).",
+            "",
+        ]
+    people = (results or {}).get("omniglot", {})
+    if "one_shot_error" in people:
+        lines += [
+            f"Omniglot's 20-way one-shot error of this model (the paper's 20 runs, evaluation alphabets "
+            f"training never saw): **{people['one_shot_error']:.1%}**; same/different on the runs' pairs: "
+            f"{people['accuracy']:.3f} right.",
+            "",
+        ]
     curve = weights.one_shot()
     if curve:
-        last = curve[-1]
         lines += [
-            f"Omniglot's 20-way one-shot error (the paper's 20 runs, evaluation alphabets) at the last step "
-            f"({last['step']:,}): **{last['error']:.1%}**; same/different on the runs' pairs: "
-            f"{last['accuracy']:.3f} right (`{WeightsFolder.ONE_SHOT}`; never used to choose the model).",
+            f"The one-shot error along the {'fine-tuned ' if blended else ''}run "
+            f"(`{WeightsFolder.ONE_SHOT}`, never used to choose the model): "
+            + ", ".join(f"{r['error']:.1%} at step {r['step']:,}" for r in curve)
+            + ".",
             "",
         ]
     if results:

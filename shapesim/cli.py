@@ -62,7 +62,7 @@ def _train(args: argparse.Namespace) -> None:
         dist.destroy_process_group()
         if rank != 0:
             return
-    score = "score (mean F1 of the generator's and people's pairs)" if config.people else "F1"
+    score = "score (mean F1 of the generator's and people's pairs)" if run_config.people else "F1"
     print(
         f"best validation {score} {result.best_f1:.4f} after {result.steps} steps, "
         f"{result.seconds:.0f} s, {result.pairs_per_s:.0f} pairs/s; model in {config.out}"
@@ -221,6 +221,19 @@ def _omniglot(args: argparse.Namespace) -> None:
     print(f"{len(data.characters)} characters of {len(data.alphabets)} alphabets, {len(data)} drawings in {args.out}")
 
 
+def _blend(args: argparse.Namespace) -> None:
+    from .blend import blend
+
+    for folder in (args.base, args.tuned):
+        if not Path(folder).is_dir():
+            raise FileNotFoundError(f"no such weights folder: {folder} (blend reads two folders of this machine)")
+    out = blend(args.base, args.tuned, args.share, args.out)
+    print(
+        f"wrote {1 - args.share:g} × {args.base} + {args.share:g} × {args.tuned} to {out.path} "
+        f"(next: python -m shapesim evaluate --weights {out.path} --save, then atlas --weights {out.path})"
+    )
+
+
 def _examples(args: argparse.Namespace) -> None:
     from .doodles import examples
 
@@ -333,6 +346,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default="data/omniglot", help="folder to put omniglot-py/ in")
     p.add_argument("--url", default=URL, help="where the archives are (torchvision's address)")
     p.set_defaults(run=_omniglot)
+
+    p = commands.add_parser("blend", help="average two models of one design weight by weight (WiSE-FT)")
+    p.add_argument("base", help="the folder of the model fine-tuning started from")
+    p.add_argument("tuned", help="the folder of the fine-tuned model")
+    p.add_argument("--share", type=float, default=0.5, help="the fine-tuned model's part, 0 to 1 (default: 0.5)")
+    p.add_argument("--out", required=True, help="the folder to write")
+    p.set_defaults(run=_blend)
 
     p = commands.add_parser("examples", help="write the app's example pairs")
     p.add_argument("--out", default="assets/examples")

@@ -49,7 +49,8 @@ def evaluate_folder(
     Pictures not made by the generator (doodles, plain pictures) are scored through
     :meth:`Predictor.compare_batch`, as a user's files are; refusals would count as wrong answers
     (there are none: every such picture shows a shape), and at most 400 doodle pairs are drawn. With an
-    ``omniglot`` folder, people's drawings of the one-shot runs too (``omniglot``, 800 pairs).
+    ``omniglot`` folder, people's drawings of the one-shot runs too (``omniglot``, 800 pairs), and the
+    model's 20-way one-shot error on the runs (``results["omniglot"]["one_shot_error"]``).
     """
     predictor = Predictor.from_pretrained(str(folder), device=device)
     weights = predictor.source.folder
@@ -70,7 +71,11 @@ def evaluate_folder(
         elif name.startswith("plain-"):
             results[name] = score_pictures(predictor, *plain_pairs(pairs, seed=2, size=int(name[6:])))
     if omniglot is not None:
-        results["omniglot"] = score_pictures(predictor, *same_different_pairs(one_shot_runs(omniglot)))
+        runs = one_shot_runs(omniglot)
+        results["omniglot"] = {
+            **score_pictures(predictor, *same_different_pairs(runs)),
+            "one_shot_error": one_shot(predictor, runs)["error"],
+        }
     return results
 
 

@@ -4,6 +4,7 @@
     train_config.json                the TrainConfig that made it
     metrics.jsonl                    one line per validation during training
     oneshot.jsonl                    Omniglot's one-shot error during training (train --oneshot-every)
+    blend.json                       for averaged weights: the two folders and the share (shapesim.blend)
     last.safetensors                 the state to resume training from (never published)
     eval.json                        test-set results (python -m shapesim evaluate --save)
     atlas.npz, atlas.json            the embedding map and how well it separates classes
@@ -35,13 +36,14 @@ class WeightsFolder:
     TRAIN_CONFIG = "train_config.json"
     METRICS = "metrics.jsonl"
     ONE_SHOT = "oneshot.jsonl"
+    BLEND = "blend.json"
     STATE = "last.safetensors"
     EVAL = "eval.json"
     ATLAS = ATLAS_NAME
     ATLAS_REPORT = "atlas.json"
     CARD = "README.md"
     # what a published copy holds (and a download fetches): everything but the resume state
-    PUBLISHED = (CONFIG, WEIGHTS, ATLAS, ATLAS_REPORT, TRAIN_CONFIG, EVAL, METRICS, ONE_SHOT, CARD)
+    PUBLISHED = (CONFIG, WEIGHTS, ATLAS, ATLAS_REPORT, TRAIN_CONFIG, EVAL, METRICS, ONE_SHOT, BLEND, CARD)
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
@@ -85,6 +87,10 @@ class WeightsFolder:
     def holdout(self) -> tuple[str, ...]:
         """The classes the model was trained without."""
         return tuple(self.train_config.get("holdout", ()))
+
+    def blend(self) -> dict | None:
+        """For averaged weights, what was averaged: {"base", "tuned", "share"} (None for a trained model)."""
+        return self._json(self.BLEND)
 
     def one_shot(self) -> list[dict]:
         """Omniglot's one-shot scores during training, oldest first ([] when there are none)."""

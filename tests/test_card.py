@@ -53,4 +53,10 @@ def test_a_card_gives_peoples_share_and_the_one_shot_error_the_run_reached(tmp_p
     (tmp_path / "oneshot.jsonl").write_text("".join(json.dumps(r) + "\n" for r in curve))
     card = model_card(tmp_path)
     assert "50% of every batch were pairs of people's drawings" in card and "--people 0.5" in card
-    assert "one-shot error" in card and "(40): **25.0%**" in card
+    assert "one-shot error along the run" in card and "50.0% at step 20, 25.0% at step 40" in card
+    assert "error of this model" not in card  # that one comes from an evaluation with --omniglot
+    metrics = dict(pairs=800, accuracy=0.875, precision=0.9, recall=0.85, f1=0.87, roc_auc=0.95, hard_accuracy=0.5)
+    (tmp_path / "eval.json").write_text(json.dumps({"omniglot": {**metrics, "one_shot_error": 0.3125}}))
+    card = model_card(tmp_path)
+    assert "error of this model (the paper's 20 runs" in card
+    assert "**31.2%**; same/different on the runs' pairs: 0.875 right" in card
