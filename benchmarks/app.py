@@ -216,6 +216,13 @@ def editor_app(predictor):
     return demo
 
 
+def free_port() -> int:
+    """A port nothing listens on now (the system's choice)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
 def main() -> None:
     p = parser(__doc__)
     p.add_argument("--calls", type=int, default=30)
@@ -235,9 +242,7 @@ def main() -> None:
     doodle("circle", rng).save(tmp / "a.png")
     doodle("square", rng).save(tmp / "b.png")
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port, editor_port = free_port(), free_port()
     env = {
         **os.environ,
         "GRADIO_SERVER_NAME": "127.0.0.1",
@@ -269,8 +274,8 @@ def main() -> None:
         from shapesim.predict import Predictor
 
         editor = editor_app(Predictor.from_pretrained())
-        served.launch(editor, server_name="127.0.0.1", server_port=port + 1, prevent_thread_lock=True, quiet=True)
-        urls = {"app": f"http://127.0.0.1:{port}/", "editor": f"http://127.0.0.1:{port + 1}/"}
+        served.launch(editor, server_name="127.0.0.1", server_port=editor_port, prevent_thread_lock=True, quiet=True)
+        urls = {"app": f"http://127.0.0.1:{port}/", "editor": f"http://127.0.0.1:{editor_port}/"}
         live = in_browser(urls, args.strokes, args.clicks)
         editor.close()
         pairs = load_pairs(tmp, args.clients * args.per_client)
