@@ -55,7 +55,8 @@ def test_sample_can_leave_families_out(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "command", ["sample", "train", "evaluate", "curves", "predict", "atlas", "push", "space", "omniglot", "blend", "examples"]
+    "command",
+    ["sample", "train", "evaluate", "curves", "predict", "atlas", "push", "space", "omniglot", "blend", "examples"],
 )
 def test_every_command_explains_itself(command, capsys):
     with pytest.raises(SystemExit) as done:
