@@ -87,32 +87,7 @@ def model_card(folder: str | Path) -> str:
             "```",
             "",
         ]
-    blended = weights.blend()
-    if blended:
-        lines += [
-            f"The weights are an average, weight by weight (WiSE-FT): {1 - blended['share']:g} × the model of "
-            f"`{blended['base']}` + {blended['share']:g} × the fine-tuned model of `{blended['tuned']}`, whose "
-            "run is described above (`python -m shapesim blend "
-            f"{blended['base']} {blended['tuned']} --share {blended['share']:g} --out {weights.path.name}`).",
-            "",
-        ]
-    people = (results or {}).get("omniglot", {})
-    if "one_shot_error" in people:
-        lines += [
-            f"Omniglot's 20-way one-shot error of this model (the paper's 20 runs, evaluation alphabets "
-            f"training never saw): **{people['one_shot_error']:.1%}**; same/different on the runs' pairs: "
-            f"{people['accuracy']:.3f} right.",
-            "",
-        ]
-    curve = weights.one_shot()
-    if curve:
-        lines += [
-            f"The one-shot error along the {'fine-tuned ' if blended else ''}run "
-            f"(`{WeightsFolder.ONE_SHOT}`, never used to choose the model): "
-            + ", ".join(f"{r['error']:.1%} at step {r['step']:,}" for r in curve)
-            + ".",
-            "",
-        ]
+    lines += _blend_and_people(weights, results)
     if results:
         pairs = next(iter(results.values()))["pairs"]
         lines += [
@@ -161,3 +136,36 @@ def weights_summary(predictor: Predictor) -> str:
     if results:
         lines += ["", "### Test results", results_table(results, src.folder.holdout)]
     return "\n".join(lines)
+
+
+def _blend_and_people(weights: WeightsFolder, results: dict | None) -> list[str]:
+    """What was averaged, if anything; the model's own one-shot error on people's drawings and the one
+    along its (fine-tuned) run."""
+    lines: list[str] = []
+    blended = weights.blend()
+    if blended:
+        lines += [
+            f"The weights are an average, weight by weight (WiSE-FT): {1 - blended['share']:g} × the model of "
+            f"`{blended['base']}` + {blended['share']:g} × the fine-tuned model of `{blended['tuned']}`, whose "
+            "run is described above (`python -m shapesim blend "
+            f"{blended['base']} {blended['tuned']} --share {blended['share']:g} --out {weights.path.name}`).",
+            "",
+        ]
+    people = (results or {}).get("omniglot", {})
+    if "one_shot_error" in people:
+        lines += [
+            f"Omniglot's 20-way one-shot error of this model (the paper's 20 runs, evaluation alphabets "
+            f"training never saw): **{people['one_shot_error']:.1%}**; same/different on the runs' pairs: "
+            f"{people['accuracy']:.3f} right.",
+            "",
+        ]
+    curve = weights.one_shot()
+    if curve:
+        lines += [
+            f"The one-shot error along the {'fine-tuned ' if blended else ''}run "
+            f"(`{WeightsFolder.ONE_SHOT}`, never used to choose the model): "
+            + ", ".join(f"{r['error']:.1%} at step {r['step']:,}" for r in curve)
+            + ".",
+            "",
+        ]
+    return lines
