@@ -77,13 +77,13 @@ def _one_shot_curve(config, every: int):
     from .omniglot import one_shot_runs
     from .predict import Predictor
     from .runtime import atomic_write
+    from .weights import WeightsFolder
 
     if not config.omniglot:
         raise ValueError("--oneshot-every scores Omniglot's one-shot runs: give --omniglot DIR")
-    from .weights import WeightsFolder
-
-    runs, out = one_shot_runs(config.omniglot), Path(config.out) / WeightsFolder.ONE_SHOT
-    records = _jsonl(out) if config.resume else []
+    runs, run = one_shot_runs(config.omniglot), WeightsFolder(config.out)
+    out = run / run.ONE_SHOT
+    records = run.one_shot() if config.resume else []
 
     def score(step: int, model) -> None:
         if step % every and step != config.steps:
@@ -94,10 +94,6 @@ def _one_shot_curve(config, every: int):
         model.train()
 
     return score
-
-
-def _jsonl(path: Path) -> list[dict]:
-    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()] if path.is_file() else []
 
 
 def _weights(source: str | None, writes: str):
@@ -159,7 +155,7 @@ def _curves(args: argparse.Namespace) -> None:
         else str(run.path)
     )
     out = Path(args.out) if args.out else run / "training.png"
-    training_curves(records, title=title, one_shot=_jsonl(run / run.ONE_SHOT)).savefig(out, dpi=100)
+    training_curves(records, title=title, one_shot=run.one_shot()).savefig(out, dpi=100)
     print(f"wrote {out}")
 
 

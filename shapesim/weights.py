@@ -94,17 +94,11 @@ class WeightsFolder:
 
     def one_shot(self) -> list[dict]:
         """Omniglot's one-shot scores during training, oldest first ([] when there are none)."""
-        path = self.path / self.ONE_SHOT
-        if not path.is_file():
-            return []
-        return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+        return self._lines(self.ONE_SHOT)
 
     def metrics(self) -> list[dict]:
         """The validation records of training, oldest first ([] when there are none)."""
-        path = self.path / self.METRICS
-        if not path.is_file():
-            return []
-        return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+        return self._lines(self.METRICS)
 
     # ------------------------------------------------------------------ what was measured
 
@@ -126,3 +120,7 @@ class WeightsFolder:
     def _json(self, name: str):
         path = self.path / name
         return json.loads(path.read_text()) if path.is_file() else None
+
+    def _lines(self, name: str) -> list[dict]:
+        path = self.path / name
+        return [json.loads(line) for line in path.read_text().splitlines() if line.strip()] if path.is_file() else []
