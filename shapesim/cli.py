@@ -50,12 +50,13 @@ def _add_dataclass_options(p: argparse.ArgumentParser, cls) -> None:
 def _train(args: argparse.Namespace) -> None:
     import torch.distributed as dist
 
+    from .evaluate import one_shot_curve
     from .training import TrainConfig, resumed_config, train
 
     config = TrainConfig(**{f.name: getattr(args, f.name) for f in dataclasses.fields(TrainConfig)})
     # a resumed run keeps the config it was started with: its Omniglot folder scores the curve too
     run_config = resumed_config(config) if config.resume else config
-    callback = _one_shot_curve(run_config, args.oneshot_every) if args.oneshot_every else None
+    callback = one_shot_curve(run_config, args.oneshot_every) if args.oneshot_every else None
     result = train(config, callback=callback)
     if dist.is_initialized():  # started by torchrun: one report, from rank 0
         rank = dist.get_rank()
@@ -67,33 +68,6 @@ def _train(args: argparse.Namespace) -> None:
         f"best validation {score} {result.best_f1:.4f} after {result.steps} steps, "
         f"{result.seconds:.0f} s, {result.pairs_per_s:.0f} pairs/s; model in {config.out}"
     )
-
-
-def _one_shot_curve(config, every: int):
-    """A training callback that scores Omniglot's one-shot runs every ``every`` steps into the run's
-    oneshot.jsonl: a curve to read, never used to choose the model (the runs are the test)."""
-    from .evaluate import one_shot
-    from .hub import WeightsSource
-    from .omniglot import one_shot_runs
-    from .predict import Predictor
-    from .runtime import atomic_write
-    from .weights import WeightsFolder
-
-    if not config.omniglot:
-        raise ValueError("--oneshot-every scores Omniglot's one-shot runs: give --omniglot DIR")
-    runs, run = one_shot_runs(config.omniglot), WeightsFolder(config.out)
-    out = run / run.ONE_SHOT
-    records = run.one_shot() if config.resume else []
-
-    def score(step: int, model) -> None:
-        if step % every and step != config.steps:
-            return
-        got = one_shot(Predictor(model, WeightsSource(out.parent, "folder", config.out), config.image_size), runs)
-        records.append({"step": step, "pairs": step * config.batch_size, **got})
-        atomic_write(out, lambda p: p.write_text("".join(json.dumps(r) + "\n" for r in records)))
-        model.train()
-
-    return score
 
 
 def _weights(source: str | None, writes: str):
@@ -163,11 +137,12 @@ def _predict(args: argparse.Namespace) -> None:
     from .predict import Predictor
 
     predictor = Predictor.from_pretrained(args.weights, device=args.device)  # the bundle only in the default's place
-    result = predictor.compare(args.image_a, args.image_b)
+    result = predictor.compare(args.image_a, args.image_b, turns=not args.upright)
     if args.json:
         print(json.dumps({**result.as_dict(), "weights": predictor.weights}))
     else:
         verdict = "the same shape" if result.same else "different shapes"
+        verdict += f", {result.turned}" if result.same and result.turned else ""
         cosine = "" if result.similarity is None else f", cosine similarity {result.similarity:.3f}"
         print(f"{verdict}: probability of same shape {result.probability:.3f}{cosine} (weights: {predictor.weights})")
 
@@ -315,7 +290,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("image_b")
     p.add_argument("--weights", default=None, help=ANY_WEIGHTS)
     p.add_argument("--device", default=None)
-    p.add_argument("--json", action="store_true", help="print probability, same, similarity and weights as JSON")
+    p.add_argument(
+        "--upright",
+        action="store_true",
+        help="a turned or mirrored copy is another shape (b is not d); by default it is the same shape, "
+        "turned, where the model tells turns apart",
+    )
+    p.add_argument(
+        "--json", action="store_true", help="print probability, same, similarity, turned and weights as JSON"
+    )
     p.set_defaults(run=_predict)
 
     p = commands.add_parser("atlas", help="embed the reference set, fit UMAP, save atlas.npz next to the weights")

@@ -15,7 +15,8 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from .raster import render
+from .geometry import TOLERATED_TURN, same_when_turned
+from .raster import HAVE_NUMBA, render
 from .sampling import SLOT, ShapeParams, largest, reach, sample_images, uniforms
 from .shapes import near_misses, pick
 from .spec import STYLES, PairSpec, preset
@@ -24,7 +25,7 @@ __all__ = ["PairBatch", "PairGenerator", "HARD_NONE", "HARD_NEGATIVE", "HARD_POS
 
 # A pair's random streams: its own numbers (which pairs are hard, which near miss), each picture's, and the
 # label's flip (one per two pairs, so that every aligned block of two is balanced).
-_STREAM_PAIR, _STREAM_A, _STREAM_B, _STREAM_HARD = 0, 1, 2, 3
+_STREAM_PAIR, _STREAM_A, _STREAM_B, _STREAM_HARD, _STREAM_GROUP = 0, 1, 2, 3, 4
 _HARDNESS, _NEAR = 2, 3  # columns of the pair's stream: whether it is hard; which near miss, or turn
 HARD_NONE, HARD_NEGATIVE, HARD_POSITIVE = 0, 1, 2
 
@@ -96,15 +97,18 @@ class PairGenerator:
             raise ValueError(f"image_size must be an integer >= 8, got {self.image_size!r}")
         self.device = torch.device(self.device or "cpu")
 
-    def params(self, index: np.ndarray | list[int] | range) -> tuple[ShapeParams, ShapeParams, np.ndarray, np.ndarray]:
-        """Parameters of pairs ``index``: (params_a, params_b, labels, hardness)."""
+    def params(
+        self, index: np.ndarray | list[int] | range, *, same: bool = False
+    ) -> tuple[ShapeParams, ShapeParams, np.ndarray, np.ndarray]:
+        """Parameters of pairs ``index``: (params_a, params_b, labels, hardness); with ``same``, every pair a
+        positive (as the label would have made it)."""
         index = np.asarray(index, dtype=np.int64)
         if index.ndim != 1:
             raise ValueError("index must be one-dimensional")
         spec = self.spec
         u = uniforms(self.seed, index, _STREAM_PAIR, 4)
         flip = uniforms(self.seed, index // 2, _STREAM_HARD, 1)[:, 0] < 0.5
-        label = ((index % 2) ^ flip).astype(np.int64)
+        label = np.ones(len(index), np.int64) if same else ((index % 2) ^ flip).astype(np.int64)
         hard = np.full(len(index), HARD_NONE)
         hard[(label == 0) & (u[:, _HARDNESS] < spec.hard_negatives)] = HARD_NEGATIVE
         hard[(label == 1) & (u[:, _HARDNESS] < spec.hard_positives)] = HARD_POSITIVE
@@ -165,6 +169,55 @@ class PairGenerator:
             params_b=b,
             hard=hard,
         )
+
+    def group(self, batch: int, n: int, *, upright: bool = True) -> tuple[Tensor, Tensor]:
+        """``n`` identities, each drawn twice, for a step on every pair of a batch: ``(pictures (2n, 3, S, S),
+        identities (2n,))``, the first drawing of each identity then the second (identity k at rows k and
+        n + k); equal numbers, the same shape. Group ``batch`` of a seed is always the same.
+
+        Identities come in twos, the second of each two being a near miss of the first (two in five), or
+        (``upright``) its turned or mirrored copy (three in ten), or drawn on its own. Upright, an identity's
+        two drawings are turned at most ``TOLERATED_TURN`` apart and mirrored alike, and a turned copy is
+        another shape unless the shape looks the same so turned (:func:`~shapesim.geometry.same_when_turned`:
+        a square turned 90°); otherwise they are turned and mirrored at random, as in :meth:`params`.
+        """
+        a, b, ids = self.group_params(batch, n, upright=upright)
+        # training's batches: the compiled renderer on the CPU, however few the pictures
+        compiled = self.device.type == "cpu" and HAVE_NUMBA if self.compiled is None else self.compiled
+        return render(a.concat(b), self.image_size, self.device, compiled), torch.cat([ids, ids])
+
+    def group_params(self, batch: int, n: int, *, upright: bool = True) -> tuple[ShapeParams, ShapeParams, Tensor]:
+        """The parameters behind :meth:`group`: each identity's first and second drawing, and its number."""
+        index = np.arange(batch * n, (batch + 1) * n, dtype=np.int64)
+        a, b, _, _ = self.params(index, same=True)
+        u = uniforms(self.seed, index, _STREAM_GROUP, 5)
+        second = np.arange(n) % 2 == 1
+        near = second & (u[:, 0] < 0.4)
+        copy = second & (u[:, 0] >= 0.4) & (u[:, 0] < 0.7) & upright
+        family, shape = a.family.numpy().copy(), a.shape.numpy().copy()
+        rows = np.nonzero(near)[0]
+        family[rows], shape[rows] = near_misses(family[rows - 1], shape[rows - 1], u[rows, 1], self.spec.named)
+        rows = np.nonzero(copy)[0]
+        family[rows], shape[rows] = family[rows - 1], shape[rows - 1]
+        mirror = a.mirror.numpy().copy()
+        angle = a.angle.numpy().astype(np.float64)
+        flipped = u[rows, 1] < 0.5  # mirrored (any quarter turn), else turned by 1-3 quarters, give or take 20°
+        quarter = np.where(flipped, np.floor(u[rows, 2] * 4), 1 + np.floor(u[rows, 2] * 3))
+        jitter = (u[rows, 3] * 2 - 1) * np.where(flipped, TOLERATED_TURN, math.radians(20))
+        angle[rows] = angle[rows - 1] + quarter * math.pi / 2 + jitter
+        mirror[rows] = mirror[rows - 1] ^ flipped
+        a = replace(a, family=torch.from_numpy(family), shape=torch.from_numpy(shape),
+                    angle=torch.from_numpy(angle).float(), mirror=torch.from_numpy(mirror))  # fmt: skip
+        b = replace(b, family=a.family, shape=a.shape)
+        if upright:  # the second drawing: as the first, turned a little
+            turn = (u[:, 4] * 2 - 1) * TOLERATED_TURN
+            b = replace(b, angle=a.angle + torch.from_numpy(turn).float(), mirror=a.mirror.clone())
+        ids = a.identities().numpy()
+        if copy.any():  # is the copy still its original, seen as drawn?
+            relation = (angle[rows] - angle[rows - 1]) * np.where(mirror[rows - 1], -1, 1)
+            still = same_when_turned(family[rows], shape[rows], relation, flipped)
+            ids[rows[~still]] = ids.max() + 1 + np.arange((~still).sum())
+        return a, b, torch.from_numpy(ids)
 
     def __call__(self, start: int, size: int) -> PairBatch:
         """Pairs ``start .. start + size - 1``."""

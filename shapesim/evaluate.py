@@ -6,19 +6,25 @@ whole user path (a picture file's pixels, framing, the model).
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 
 from .doodles import doodle_pairs, plain_pairs
+from .hub import WeightsSource
 from .images import ImageError
 from .metrics import binary_metrics
 from .omniglot import one_shot_runs, other_character, same_different_pairs
 from .predict import Predictor
+from .runtime import atomic_write
 from .shapes import FAMILY_NAMES, NAMED
 from .testsets import SET_NAMES, make_test_sets, score
+from .training import TrainConfig
+from .weights import WeightsFolder
 
-__all__ = ["evaluate_folder", "score_pictures", "ALL_SETS", "ABOUT"]
+__all__ = ["evaluate_folder", "score_pictures", "one_shot", "one_shot_curve", "mhd_one_shot", "ALL_SETS", "ABOUT"]
 
 ALL_SETS = (*SET_NAMES, "doodles", "doodles-heldout", "plain-64", "plain-128")
 ABOUT = {
@@ -72,25 +78,28 @@ def evaluate_folder(
             results[name] = score_pictures(predictor, *plain_pairs(pairs, seed=2, size=int(name[6:])))
     if omniglot is not None:
         runs = one_shot_runs(omniglot)
-        results["omniglot"] = {
-            **score_pictures(predictor, *same_different_pairs(runs)),
+        results["omniglot"] = {  # upright: a turned character is another one (the benchmark's rule)
+            **score_pictures(predictor, *same_different_pairs(runs), turns=False),
             "one_shot_error": one_shot(predictor, runs)["error"],
         }
     return results
 
 
-def score_pictures(predictor: Predictor, a: list, b: list, labels: np.ndarray) -> dict[str, float]:
-    """Metrics of the predictor's answers on pairs of pictures (anything :meth:`Predictor.compare` takes).
-    A pair it refuses (a picture it finds blank) counts as a wrong answer, and as ``refused``."""
+def score_pictures(
+    predictor: Predictor, a: list, b: list, labels: np.ndarray, *, turns: bool | None = None
+) -> dict[str, float]:
+    """Metrics of the predictor's answers on pairs of pictures (anything :meth:`Predictor.compare` takes;
+    ``turns`` as it takes it). A pair it refuses (a picture it finds blank) counts as a wrong answer, and as
+    ``refused``."""
     logits, refused = [], 0
     for i in range(0, len(a), 64):
         try:
-            answers = [c.probability for c in predictor.compare_batch(a[i : i + 64], b[i : i + 64])]
+            answers = [c.probability for c in predictor.compare_batch(a[i : i + 64], b[i : i + 64], turns=turns)]
         except ImageError:  # one picture of the batch refused: each pair on its own
             answers = []
             for x, y, label in zip(a[i : i + 64], b[i : i + 64], labels[i : i + 64], strict=True):
                 try:
-                    answers.append(predictor.compare(x, y).probability)
+                    answers.append(predictor.compare(x, y, turns=turns).probability)
                 except ImageError:
                     answers.append(0.0 if label else 1.0)  # the wrong answer
                     refused += 1
@@ -109,14 +118,11 @@ def one_shot(predictor: Predictor, runs: list) -> dict[str, float]:
     the training drawing it is likeliest the same shape as; ``error`` is the share given the wrong one.
     Also the same/different answers at the predictor's threshold on pairs from the runs: each test drawing
     with its own character's training drawing (``same_accuracy``), and with another character of its run
-    (``different_accuracy``), and both together (``accuracy``, balanced)."""
+    (``different_accuracy``), and both together (``accuracy``, balanced). Upright, as the benchmark has it: a
+    turned or mirrored character is another character."""
     wrong, same, different = [], [], []
     for run in runs:
-        n = len(run.training)
-        answers = predictor.compare_batch(
-            [t for t in run.test for _ in range(n)], [c for _ in run.test for c in run.training]
-        )
-        prob = np.array([c.probability for c in answers]).reshape(len(run.test), n)
+        prob = predictor.probabilities(run.test, run.training, turns=False)
         wrong += list(prob.argmax(1) != run.answer)
         other = np.array([other_character(run, i) for i in range(len(run.test))])
         same += list(prob[np.arange(len(run.test)), run.answer] >= 0.5)
@@ -128,6 +134,27 @@ def one_shot(predictor: Predictor, runs: list) -> dict[str, float]:
         "different_accuracy": float(np.mean(different)),
         "tests": len(wrong),
     }
+
+
+def one_shot_curve(config: TrainConfig, every: int) -> Callable:
+    """A callback for :func:`~shapesim.training.train` that scores Omniglot's one-shot runs every ``every`` steps
+    (and at the last) into the run's ``oneshot.jsonl``: a curve to read, never used to choose the model (the runs
+    are the test). A resumed run's curve goes on from its file."""
+    if not config.omniglot:
+        raise ValueError("the one-shot curve scores Omniglot's one-shot runs: give --omniglot DIR")
+    runs, run = one_shot_runs(config.omniglot), WeightsFolder(config.out)
+    out = run / run.ONE_SHOT
+    records = run.one_shot() if config.resume else []
+
+    def score(step: int, model) -> None:
+        if step % every and step != config.steps:
+            return
+        got = one_shot(Predictor(model, WeightsSource(out.parent, "folder", config.out), config.image_size), runs)
+        records.append({"step": step, "pairs": step * config.pairs_per_step, **got})
+        atomic_write(out, lambda p: p.write_text("".join(json.dumps(r) + "\n" for r in records)))
+        model.train()
+
+    return score
 
 
 def mhd_one_shot(runs: list) -> float:

@@ -3,6 +3,7 @@ mirrored, stretched, turned, scaled and placed (or framed as a user's picture is
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, fields
 
 import numpy as np
@@ -14,7 +15,11 @@ from .sampling import ShapeParams, largest, reach
 from .shapes import TAU, least_radius, outline
 from .spec import STYLES
 
-__all__ = ["Strokes", "geometry"]
+__all__ = ["Strokes", "geometry", "TOLERATED_TURN", "same_when_turned"]
+
+TOLERATED_TURN = math.pi / 4  # an upright model's same shape: turned by at most this (the Predictor's copies
+# are a quarter turn apart, so any turn is within this of one of them)
+_SYMMETRY = 0.04  # mean distance of two outlines (radius 1) below which one is the other
 
 _HAND_POINTS = 96  # points along each stroke of a sketch
 
@@ -168,3 +173,46 @@ def _by_hand(o, hand: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndar
     points[pic, con] = np.stack([x, y], -1)
     pressure[pic, con] = 1 + 0.35 * np.cos(TAU * 3 * t + TAU * h[:, 10:11])
     return points, np.where(o.count[rows] > 0, m, 0), pressure
+
+
+def same_when_turned(
+    family: np.ndarray, shape: np.ndarray, turn: np.ndarray, mirror: np.ndarray, tolerance: float = TOLERATED_TURN
+) -> np.ndarray:
+    """Whether each identity, mirrored (``mirror``) and turned by ``turn`` radians, is still itself within a
+    turn of ``tolerance``: a square turned 90° is a square, a triangle turned 60° a triangle turned 180°,
+    an A mirrored an A; an F mirrored or an L turned 90° is not. Measured on the identities' outlines (each
+    resampled evenly along its length, centred on its mean): the turned copy, turned back by any angle up to
+    ``tolerance``, lies on the outline (mean distance under 4 % of the radius)."""
+    o = outline(family, shape)
+    out = np.zeros(len(family), bool)
+    checks = np.linspace(-tolerance, tolerance, 31)
+    for i in range(len(family)):
+        pts = _even(o.points[i], o.count[i], o.closed[i])
+        pts -= pts.mean(0)
+        copy = pts * [-1, 1] if mirror[i] else pts
+        best = min(_chamfer(_turned(copy, turn[i] + d), pts) for d in checks)
+        out[i] = best < _SYMMETRY
+    return out
+
+
+def _even(points: np.ndarray, count: np.ndarray, closed: np.ndarray, n: int = 64) -> np.ndarray:
+    """Every contour of one outline as ``n`` points evenly spaced along it, together ``(m, 2)``."""
+    parts = []
+    for p, k, shut in zip(points, count, closed, strict=True):
+        if k < 1:
+            continue
+        line = np.concatenate([p[:k], p[:1]]) if shut else p[:k]
+        along = np.concatenate([[0], np.cumsum(np.hypot(*np.diff(line, axis=0).T))])
+        t = np.linspace(0, along[-1], n, endpoint=not shut)
+        parts.append(np.stack([np.interp(t, along, line[:, 0]), np.interp(t, along, line[:, 1])], -1))
+    return np.concatenate(parts)
+
+
+def _turned(p: np.ndarray, angle: float) -> np.ndarray:
+    c, s = math.cos(angle), math.sin(angle)
+    return p @ np.array([[c, s], [-s, c]])
+
+
+def _chamfer(a: np.ndarray, b: np.ndarray) -> float:
+    d = np.hypot(*(a[:, None, :] - b[None, :, :]).transpose(2, 0, 1))
+    return float((d.min(1).mean() + d.min(0).mean()) / 2)

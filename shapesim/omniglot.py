@@ -1,13 +1,14 @@
 """People's drawings: Omniglot (Lake, Salakhutdinov & Tenenbaum, Science 2015; MIT licence).
 
-Twenty people drew each character of 50 alphabets, with a pen trajectory recorded for every
-drawing; twenty drawings of one character are twenty pictures of the same shape as people draw
-it. :class:`Omniglot` reads the *background* alphabets' trajectories (training may use them)
-and :func:`one_shot_runs` the paper's 20 one-shot runs, whose characters come from the
+Twenty people drew each character of 50 alphabets; twenty drawings of one character are twenty
+pictures of the same shape as people draw it. :class:`Omniglot` reads the *background* alphabets
+(training may use them) as pictures (105×105, all 964 characters) and as pen trajectories (where a
+folder has them: 242 characters of the small sets), one drawing once whichever archives hold it;
+:func:`one_shot_runs` reads the paper's 20 one-shot runs, whose characters come from the
 *evaluation* alphabets, which training must never see: the reader refuses them.
 
 A folder is read as it comes: the archives of the Omniglot repository as they are
-(``strokes_background.zip``, ``strokes_background_small1.zip``, ``all_runs.zip``, …), those
+(``images_background.zip``, ``strokes_background_small1.zip``, ``all_runs.zip``, …), those
 archives unpacked, or torchvision's layout (``omniglot-py/images_background/…``, with
 :func:`download` putting ``strokes_background`` beside it). :func:`download` fetches the full
 background set from the addresses torchvision's ``datasets.Omniglot`` uses.
@@ -52,7 +53,9 @@ EVALUATION_ALPHABETS = (
     "Kannada", "Keble", "Malayalam", "Manipuri", "Mongolian", "Old_Church_Slavonic_(Cyrillic)", "Oriya",
     "Sylheti", "Syriac_(Serto)", "Tengwar", "Tibetan", "ULOG",
 )  # fmt: skip
-_STROKES = re.compile(r"(?:^|/)strokes_(background|evaluation)[^/]*/([^/]+)/(character\d+)/(\d+)_(\d+)\.txt$")
+_DRAWING = re.compile(
+    r"(?:^|/)(strokes|images)_(background|evaluation)[^/]*/([^/]+)/(character\d+)/(\d+)_(\d+)\.(txt|png)$"
+)
 
 
 @dataclass(frozen=True)
@@ -66,12 +69,13 @@ class Character:
 
 @dataclass(frozen=True)
 class Drawing:
-    """One person's drawing of one character: strokes in drawing order, each ``(k, 2)`` points in the
-    picture's pixels (x right, y down, 0 … SIDE)."""
+    """One person's drawing of one character: its picture, and its pen's strokes where they were kept."""
 
     character: int  # index into Omniglot.characters
     drawer: int  # 1 … 20
-    strokes: tuple[np.ndarray, ...]
+    strokes: tuple[np.ndarray, ...]  # in drawing order, each (k, 2) points in the picture's pixels (x right,
+    # y down, 0 … SIDE); () where the folder has no trajectory of it
+    picture: np.ndarray | None = None  # (SIDE, SIDE) bool, True where the ink is; None where it has no picture
 
 
 @dataclass
@@ -82,29 +86,39 @@ class Omniglot:
     drawings: list[Drawing]
 
     @classmethod
-    def load(cls, folder: str | Path) -> Omniglot:
-        """Every background drawing in ``folder`` (archives or unpacked; the same drawing in two archives
-        once). An evaluation alphabet is refused: training on it would break the one-shot runs' rule."""
-        found: dict[tuple[str, str, int], tuple[np.ndarray, ...]] = {}
+    def load(cls, folder: str | Path, *, pictures: bool = True) -> Omniglot:
+        """Every background drawing in ``folder`` (archives or unpacked; a drawing in two archives once),
+        with its picture (unless ``pictures`` is False: trajectories only, quicker) and its trajectory where
+        there is one. An evaluation alphabet is refused: training on it would break the one-shot runs' rule."""
+        strokes: dict[tuple[str, str, int], tuple[np.ndarray, ...]] = {}
+        images: dict[tuple[str, str, int], np.ndarray] = {}
         for name, read in _members(Path(folder)):
-            m = _STROKES.search(name)
-            if not m:
+            m = _DRAWING.search(name)
+            if not m or (m[1] == "images" and not pictures):
                 continue
-            kind, alphabet, character, _, drawer = m.groups()
-            if kind == "evaluation" or alphabet in EVALUATION_ALPHABETS:
+            kind, set_, alphabet, character, _, drawer, _ = m.groups()
+            if set_ == "evaluation" or alphabet in EVALUATION_ALPHABETS:
                 raise ValueError(
                     f"{name}: {alphabet} is an evaluation alphabet of Omniglot; the one-shot runs come from "
                     "those, and training must never see them"
                 )
-            found.setdefault((alphabet, character, int(drawer)), _parse_strokes(read().decode()))
+            key = (alphabet, character, int(drawer))
+            if kind == "strokes" and key not in strokes:
+                strokes[key] = _parse_strokes(read().decode())
+            elif kind == "images" and key not in images:
+                images[key] = _ink(read(), name)
+        found = {k for k, v in strokes.items() if v} | set(images)
         if not found:
             raise FileNotFoundError(
-                f"no Omniglot pen trajectories in {folder} (strokes_background*.zip or folders; "
-                "python -m shapesim omniglot --out DIR downloads them)"
+                f"no Omniglot background drawings in {folder} (images_background*.zip, strokes_background*.zip "
+                "or their folders; python -m shapesim omniglot --out DIR downloads them)"
             )
         characters = sorted({Character(a, c) for a, c, _ in found}, key=lambda c: (c.alphabet, c.name))
         index = {c: i for i, c in enumerate(characters)}
-        drawings = [Drawing(index[Character(a, c)], d, s) for (a, c, d), s in sorted(found.items()) if s]
+        drawings = [
+            Drawing(index[Character(a, c)], d, strokes.get((a, c, d), ()), images.get((a, c, d)))
+            for a, c, d in sorted(found)
+        ]
         return cls(characters, drawings)
 
     @property
@@ -192,6 +206,15 @@ def one_shot_runs(folder: str | Path) -> list[Run]:
             )
         )
     return runs
+
+
+def _ink(data: bytes, name: str) -> np.ndarray:
+    """A background drawing's PNG → ``(SIDE, SIDE)`` bool, True where the ink is (black on white)."""
+    with Image.open(io.BytesIO(data)) as img:
+        ink = ~np.asarray(img) if img.mode == "1" else np.asarray(img.convert("L")) < 128  # one bit: True is white
+    if ink.shape != (SIDE, SIDE):
+        raise ValueError(f"{name}: an Omniglot drawing is {SIDE}×{SIDE} pixels, this one {ink.shape[::-1]}")
+    return ink
 
 
 def _picture(data: bytes) -> np.ndarray:

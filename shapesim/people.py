@@ -1,11 +1,16 @@
-"""Pairs of people's drawings: Omniglot's pen trajectories drawn by the project's one rasteriser.
+"""People's drawings as training pictures: Omniglot's pictures and pen trajectories, each drawn in a
+look of its own.
 
-Every drawing is a set of strokes as a person's pen moved; here each becomes a polyline and is
-drawn in a look of its own (pen width, ink and paper, a turn, a slant, a stretch, framed as the
-app frames a user's picture), so each of the 4,840 drawings gives endless pictures. Two people's
-drawings of one character are a same pair; two characters a different pair, a share of them from
-one alphabet (the hardest to tell apart). Pair ``i`` of a seed is always the same pair, as the
-generator's are.
+A drawing with a pen trajectory (242 characters) becomes polylines drawn by the project's one
+rasteriser; every drawing (all 964 characters) has a 105×105 picture, which is distorted as
+siamese-network work on Omniglot distorts it (a small turn, shear, stretch and shift), its pen made
+thinner or thicker, and framed as the app frames a user's picture. Both take the generator's ink
+and paper or colours, so each of the 19,280 drawings gives endless pictures.
+
+:class:`PeoplePairs` makes pairs (two people's drawings of one character are a same pair; two
+characters a different pair, a share of them from one alphabet, the hardest to tell apart); pair
+``i`` of a seed is always the same pair, as the generator's are. :meth:`PeoplePairs.group` makes
+the all-pairs step's batches: characters, each drawn by two people.
 """
 
 from __future__ import annotations
@@ -15,12 +20,13 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 from torch import Tensor
 
 from .geometry import Strokes
 from .images import FILL
-from .omniglot import Omniglot
-from .raster import draw
+from .omniglot import SIDE, Omniglot
+from .raster import HAVE_NUMBA, draw
 from .sampling import sample_colours, uniforms
 from .spec import STYLES, preset
 
@@ -29,18 +35,22 @@ __all__ = ["DrawingBank", "PeoplePairs", "PeopleBatch", "IDENTITY_OFFSET"]
 STROKES, POINTS = 16, 32  # strokes kept per drawing (the longest, in drawing order); points per stroke
 IDENTITY_OFFSET = 1 << 40  # people's characters as identities, apart from the generator's
 _STREAM_PAIR, _STREAM_A, _STREAM_B, _STREAM_FLIP = 0, 1, 2, 3
+_FROM_STROKES = 27  # the column of a picture's uniforms that chooses strokes over the picture, where both exist
 _COLOURS = preset("open")  # the generator's mix of ways to colour a picture
 
 
 @dataclass
 class DrawingBank:
-    """Drawings as arrays, ready to draw: each centred on its ink's box, its longest side 1."""
+    """Drawings as arrays, ready to draw: trajectories centred on their ink's box, its longest side 1;
+    pictures as they are, with their ink's box."""
 
     points: np.ndarray  # (N, STROKES, POINTS, 2) float32
-    count: np.ndarray  # (N, STROKES) int64: POINTS for a stroke there is, 0 for none
+    count: np.ndarray  # (N, STROKES) int64: POINTS for a stroke there is, 0 for none (no trajectory: all 0)
     character: np.ndarray  # (N,) int64, index into names
     alphabet: np.ndarray  # (N,) int64
     names: list[str]  # the characters, "Greek #07"
+    pictures: np.ndarray | None = None  # (N, SIDE, SIDE) bool ink; None: no drawing has a picture
+    box: np.ndarray | None = None  # (N, 4) float32 x0, y0, x1, y1 of each picture's ink (pixel edges)
 
     @classmethod
     def from_omniglot(cls, data: Omniglot) -> DrawingBank:
@@ -48,6 +58,8 @@ class DrawingBank:
         points = np.zeros((n, STROKES, POINTS, 2), np.float32)
         count = np.zeros((n, STROKES), np.int64)
         for i, d in enumerate(data.drawings):
+            if not d.strokes:
+                continue
             lengths = [_length(s) for s in d.strokes]
             kept = sorted(np.argsort(lengths)[::-1][:STROKES])  # the longest, in the order they were drawn
             for k, j in enumerate(kept):
@@ -56,6 +68,13 @@ class DrawingBank:
             used = points[i, count[i] > 0].reshape(-1, 2)
             lo, hi = used.min(0), used.max(0)
             points[i] = (points[i] - (lo + hi) / 2) / max(float((hi - lo).max()), 1e-6)
+        pictures = box = None
+        if any(d.picture is not None for d in data.drawings):
+            pictures = np.zeros((n, SIDE, SIDE), bool)
+            for i, d in enumerate(data.drawings):
+                if d.picture is not None:
+                    pictures[i] = d.picture
+            box = _ink_boxes(pictures)
         alphabets = sorted({c.alphabet for c in data.characters})
         return cls(
             points=points,
@@ -63,25 +82,58 @@ class DrawingBank:
             character=np.array([d.character for d in data.drawings], np.int64),
             alphabet=np.array([alphabets.index(data.characters[d.character].alphabet) for d in data.drawings]),
             names=[str(c) for c in data.characters],
+            pictures=pictures,
+            box=box,
         )
 
     @classmethod
-    def load(cls, folder: str) -> DrawingBank:
-        return cls.from_omniglot(Omniglot.load(folder))
+    def load(cls, folder: str, *, pictures: bool = True) -> DrawingBank:
+        return cls.from_omniglot(Omniglot.load(folder, pictures=pictures))
 
     def __len__(self) -> int:
         return len(self.character)
 
+    @property
+    def has_strokes(self) -> np.ndarray:
+        return self.count.sum(1) > 0
+
+    @property
+    def has_picture(self) -> np.ndarray:
+        return np.zeros(len(self), bool) if self.box is None else self.box[:, 2] > self.box[:, 0]
+
     def only(self, characters: np.ndarray) -> DrawingBank:
         """The drawings of these characters only (their numbering kept)."""
         keep = np.isin(self.character, characters)
-        return DrawingBank(self.points[keep], self.count[keep], self.character[keep], self.alphabet[keep], self.names)
+        pictures, box = (None, None) if self.pictures is None else (self.pictures[keep], self.box[keep])
+        return DrawingBank(
+            self.points[keep], self.count[keep], self.character[keep], self.alphabet[keep], self.names, pictures, box
+        )
 
     def split(self, every: int = 10) -> tuple[DrawingBank, DrawingBank]:
         """(training, validation): every ``every``-th character (of each alphabet's list) for validation."""
         characters = np.unique(self.character)
         held = characters[np.arange(len(characters)) % every == every - 1]
         return self.only(np.setdiff1d(characters, held)), self.only(held)
+
+
+def _ink_boxes(pictures: np.ndarray) -> np.ndarray:
+    """(N, 4) x0, y0, x1, y1 of each picture's ink, in pixel edges (0 … SIDE); all 0 for a blank one."""
+    rows, cols = pictures.any(2), pictures.any(1)
+    first = lambda m: m.argmax(1)  # noqa: E731
+    last = lambda m: m.shape[1] - m[:, ::-1].argmax(1)  # noqa: E731
+    box = np.stack([first(cols), first(rows), last(cols), last(rows)], 1).astype(np.float32)
+    box[~rows.any(1)] = 0
+    return box
+
+
+def _soften(ink: Tensor, sigma: float = 1.2) -> Tensor:
+    """``(n, 1, H, W)`` ink blurred by a Gaussian of ``sigma`` pixels: a one-bit picture as a smooth field whose
+    level sets are its strokes, thinner or thicker, and whose resampling does not alias."""
+    r = math.ceil(3 * sigma)
+    k = torch.exp(-((torch.arange(-r, r + 1, device=ink.device, dtype=ink.dtype) / sigma) ** 2) / 2)
+    k = k / k.sum()
+    ink = F.conv2d(ink, k.view(1, 1, 1, -1), padding=(0, r))
+    return F.conv2d(ink, k.view(1, 1, -1, 1), padding=(r, 0))
 
 
 def _length(stroke: np.ndarray) -> float:
@@ -209,17 +261,94 @@ class PeoplePairs:
             hard=torch.from_numpy(u[:, 8] < 0.25),
         )
 
-    def render(self, drawings: np.ndarray, index: np.ndarray, stream: int) -> Tensor:
+    def render(
+        self, drawings: np.ndarray, index: np.ndarray, stream: np.ndarray, compiled: bool | None = None
+    ) -> Tensor:
         """Pictures of ``drawings``, each in the look of its pair ``index`` and side ``stream`` (both arrays may
-        hold both sides of a batch: one call draws them all, and the compiled renderer takes 64 or more)."""
+        hold both sides of a batch: one call draws them all, and the compiled renderer takes 64 or more).
+        A drawing with both a trajectory and a picture is drawn from either, half the time each."""
         u = np.concatenate([uniforms(self.seed, index[stream == s], s, 32) for s in (_STREAM_A, _STREAM_B)])
         order = np.concatenate([np.nonzero(stream == s)[0] for s in (_STREAM_A, _STREAM_B)])
         u = u[np.argsort(order)]
         style = np.where(u[:, 9] < 0.6, STYLES.index("sketch"), STYLES.index("fill"))  # ink on paper, or colours
         fg, bg = sample_colours(u[:, 10:27], style, _COLOURS)
-        strokes = self.strokes(drawings, u)
         fg, bg = torch.from_numpy(fg).float(), torch.from_numpy(bg).float()
-        return draw(strokes, fg, bg, self.image_size, self.device, self.compiled)
+        lines = self.bank.has_strokes[drawings] & (~self.bank.has_picture[drawings] | (u[:, _FROM_STROKES] < 0.5))
+        out = torch.empty(len(drawings), 3, self.image_size, self.image_size, device=self.device)
+        if lines.any():
+            strokes = self.strokes(drawings[lines], u[lines])
+            compiled = self.compiled if compiled is None else compiled
+            out[torch.from_numpy(lines)] = draw(strokes, fg[lines], bg[lines], self.image_size, self.device, compiled)
+        if not lines.all():
+            rest = ~lines
+            ink = self.picture_ink(drawings[rest], u[rest])
+            fg_, bg_ = (c[rest].to(self.device)[:, :, None, None] for c in (fg, bg))
+            out[torch.from_numpy(rest)] = torch.addcmul(bg_, ink[:, None], fg_ - bg_)
+        return out
+
+    def picture_ink(self, drawings: np.ndarray, u: np.ndarray) -> Tensor:
+        """``(n, S, S)`` ink in [0, 1] of the drawings' pictures, each distorted as the uniforms ``u`` (n, 9)
+        say: turned (as :meth:`strokes` turns), sheared, stretched, shifted a little, its pen thinner or
+        thicker, and framed as the app frames a user's picture (the ink's box centred, its longest side
+        ``FILL`` of the side, give or take 12 %, but never enlarged past the scale at which the app shows
+        a 105-px picture). One resampling of each picture, on the device."""
+        bank, s = self.bank, self.image_size
+        if bank.pictures is None or not bank.has_picture[drawings].all():
+            raise ValueError("these drawings have no pictures")
+        angle = np.where(u[:, 0] < self.turn, u[:, 1] * 2 * math.pi, (u[:, 1] * 2 - 1) * self.tilt)
+        shear = (u[:, 2] * 2 - 1) * 0.3
+        stretch = np.exp((u[:, 3] * 2 - 1) * math.log(1.2))
+        c, si = np.cos(angle), np.sin(angle)
+        # x' = R (stretch·(x + shear·y), y): as the strokes are distorted, in pixels with y down
+        linear = np.stack([np.stack([c * stretch, c * stretch * shear - si], -1),
+                           np.stack([si * stretch, si * stretch * shear + c], -1)], 1)  # fmt: skip
+        box = bank.box[drawings].astype(np.float64)
+        half = (box[:, 2:] - box[:, :2]) / 2
+        corners = np.stack([half * [sx, sy] for sx in (-1, 1) for sy in (-1, 1)], 1)  # (n, 4, 2)
+        reach = np.abs(np.einsum("nij,nkj->nki", linear, corners)).max(1).max(1)  # half the longest side, turned
+        # never enlarged, as the app frames a 105-px picture: a small drawing stays small, its pen as drawn
+        scale = np.minimum(FILL * s * (0.88 + 0.24 * u[:, 5]) / 2 / np.maximum(reach, 0.5), 1.0)
+        forward = linear * scale[:, None, None]  # source pixels → output pixels, about the ink's middle
+        inverse = np.linalg.inv(forward)
+        shift = (u[:, 6:8] * 2 - 1) * 2  # up to 2 px off centre, as framing jitters
+        middle = (box[:, :2] + box[:, 2:]) / 2
+        # affine_grid maps the output's [-1, 1] to the source's [-1, 1] (pixel edges, align_corners=False)
+        theta = np.concatenate(
+            [inverse * (s / SIDE), (2 / SIDE * (middle - np.einsum("nij,nj->ni", inverse, shift)) - 1)[:, :, None]], 2
+        )
+        source = torch.from_numpy(bank.pictures[drawings]).to(self.device, torch.float32)[:, None]
+        grid = F.affine_grid(
+            torch.from_numpy(theta).float().to(self.device), [len(drawings), 1, s, s], align_corners=False
+        )
+        sampled = F.grid_sample(_soften(source), grid, mode="bilinear", padding_mode="zeros", align_corners=False)[:, 0]
+        # the pen: a lower threshold on the softened ink draws a thicker line, a higher one a thinner
+        level = torch.from_numpy(0.12 + 0.5 * u[:, 4]).float().to(self.device)[:, None, None]
+        ink = ((sampled - level) / 0.2 + 0.5).clamp_(0, 1)
+        hard = torch.from_numpy(u[:, 8] < 0.25).to(self.device)[:, None, None]
+        return torch.where(hard, (ink > 0.5).float(), ink)
+
+    def group(self, batch: int, n: int) -> tuple[Tensor, Tensor]:
+        """``n`` characters, each drawn by two people, for a step on every pair of a batch: ``(pictures
+        (2n, 3, S, S), identities (2n,))``, one person's drawing of each character then another's (character
+        k at rows k and n + k); identities as :meth:`PeopleBatch.identities` numbers them. A share
+        ``same_alphabet`` of groups takes its characters from one alphabet where it has enough, as the
+        one-shot runs do. Group ``batch`` of a seed is always the same."""
+        rng = np.random.default_rng([self.seed, batch, 0x6E0])
+        kin = [a for a, chars in self._alphabet_chars.items() if len(chars) >= min(n, 20)]
+        if kin and rng.random() < self.same_alphabet:
+            own = self._alphabet_chars[kin[rng.integers(len(kin))]]
+            chosen = rng.permutation(own)[:n]
+            rest = np.setdiff1d(self._chars, chosen)
+            chars = np.concatenate([chosen, rng.choice(rest, n - len(chosen), replace=False)])
+        else:
+            chars = rng.choice(self._chars, n, replace=False)
+        drawers = [rng.choice(self._of[int(c)], 2, replace=False) for c in chars]
+        drawings = np.array([d[0] for d in drawers] + [d[1] for d in drawers])
+        index = np.arange(batch * n, (batch + 1) * n, dtype=np.int64)
+        compiled = self.device.type == "cpu" and HAVE_NUMBA if self.compiled is None else self.compiled
+        sides = np.repeat([_STREAM_A, _STREAM_B], n)
+        pictures = self.render(drawings, np.concatenate([index, index]), sides, compiled)
+        return pictures, torch.from_numpy(self.bank.character[drawings] + IDENTITY_OFFSET)
 
     def batch(self, index: np.ndarray | list[int] | range) -> PeopleBatch:
         index = np.asarray(index, dtype=np.int64)

@@ -22,7 +22,8 @@ from PIL import Image, ImageDraw
 from .atlas import Atlas
 from .hub import WeightsSource, bundled, resolve
 from .images import Framing, frame, read_image
-from .models import FusionOutput, PairModel, for_inference
+from .models import TURN_NAMES, TURNS, FusionOutput, PairModel, all_turns, best_turn, for_inference, turn_back
+from .models.orientation import inverse
 from .runtime import select_device
 from .weights import WeightsFolder
 
@@ -52,6 +53,12 @@ class Comparison:
     embedding_b: np.ndarray | None
     # None where the model's design has no such thing (shapesim.models: concat has none of them)
     sides: tuple[_Side, _Side] | None = field(default=None, repr=False)
+    turn: int = 0  # how picture b shows picture a's shape: a transform of shapesim.models.orientation (0: as drawn)
+
+    @property
+    def turned(self) -> str | None:
+        """How b shows a's shape when it is a turned or mirrored copy ("turned 90° clockwise"); None as drawn."""
+        return TURN_NAMES[self.turn] if self.turn else None
 
     @cached_property
     def heatmap_a(self) -> np.ndarray | None:
@@ -76,7 +83,12 @@ class Comparison:
         return self._overlay(1, self.heatmap_b)
 
     def as_dict(self) -> dict:
-        return {"probability": self.probability, "same": self.same, "similarity": self.similarity}
+        return {
+            "probability": self.probability,
+            "same": self.same,
+            "similarity": self.similarity,
+            "turned": self.turned,
+        }
 
     def close_up(self, i: int, size: int = 280, margin: float = 0.15) -> np.ndarray:
         """Picture ``i`` (0: a, 1: b) with its heatmap, cut to the square the model saw (and ``margin`` of it
@@ -239,6 +251,7 @@ class Predictor:
         source: WeightsSource,
         image_size: int = 64,
         device: torch.device | str | None = None,
+        turns: bool = True,
     ) -> None:
         self.device = torch.device(device) if device else next(model.parameters()).device
         self.model = model.to(self.device).eval()
@@ -248,6 +261,7 @@ class Predictor:
         self.network = for_inference(self.model, self._layout)
         self.source = source
         self.image_size = image_size
+        self.turns = turns  # a turned or mirrored copy counts as the same shape (a model trained upright searches them)
 
     @classmethod
     def from_pretrained(
@@ -313,9 +327,20 @@ class Predictor:
         x, framing = frame(picture, self.image_size)
         return x, framing, picture
 
+    def searches(self, turns: bool | None = None) -> bool:
+        """Whether a comparison searches the turned and mirrored copies of picture b: when turned copies count
+        as the same shape (``turns``, by default :attr:`turns`) and the model tells them apart (it was trained
+        upright). A model that never learned orientation calls a turned copy the same shape by itself."""
+        return self.model.upright and (self.turns if turns is None else turns)
+
     @torch.inference_mode()
-    def compare_batch(self, images_a: list, images_b: list) -> list[Comparison]:
-        """Compare ``images_a[i]`` with ``images_b[i]`` for every i, in one forward pass."""
+    def compare_batch(self, images_a: list, images_b: list, *, turns: bool | None = None) -> list[Comparison]:
+        """Compare ``images_a[i]`` with ``images_b[i]`` for every i, in one forward pass.
+
+        With ``turns`` (by default :attr:`turns`) and a model trained upright, each b is compared in its eight
+        turned and mirrored copies too; the answer is b as drawn when that says "same", else the copy the model
+        finds likeliest the same, and :attr:`Comparison.turn` says which. Without, a turned copy is another shape.
+        """
         if len(images_a) != len(images_b):
             raise ValueError(f"need as many pictures on each side, got {len(images_a)} and {len(images_b)}")
         if not images_a:
@@ -329,30 +354,86 @@ class Predictor:
             [y if s else x for x, y, s in zip(prepared_a, prepared_b, swap, strict=True)],
             [x if s else y for x, y, s in zip(prepared_a, prepared_b, swap, strict=True)],
         )
-        a = torch.stack([t for t, _, _ in prepared_a]).to(self.device, memory_format=self._layout)
-        b = torch.stack([t for t, _, _ in prepared_b]).to(self.device, memory_format=self._layout)
-        out = _cat_outputs([self.network(a[i : i + CHUNK], b[i : i + CHUNK]) for i in range(0, len(a), CHUNK)])
+        a = torch.stack([t for t, _, _ in prepared_a]).to(self.device)
+        b = torch.stack([t for t, _, _ in prepared_b]).to(self.device)
+        out, chosen = (
+            self._search(a, b) if self.searches(turns) else (self._forward(a, b), torch.zeros(len(a), dtype=torch.long))
+        )
         prob = torch.sigmoid(out.logit.float()).tolist()
         similarity = [None] * len(prob) if out.similarity is None else out.similarity.float().tolist()
         emb_a, emb_b = (None if e is None else e.float().cpu().numpy() for e in (out.embedding_a, out.embedding_b))
         gates_a, gates_b = (None if g is None else g.cpu() for g in (out.attention_a, out.attention_b))
 
-        def side(prepared, gates, i: int) -> _Side:
+        def side(prepared, gates, i: int, t: int = 0) -> _Side:
             _, framing, picture = prepared[i]
-            return _Side(picture, framing, None if gates is None else gates[i])
+            return _Side(picture, framing, None if gates is None else turn_back(gates[i], t))
 
         answers = []
         for i, p in enumerate(prob):
+            t = int(chosen[i])  # the first picture matched the second turned by t
             ea, eb = (None if e is None else e[i] for e in (emb_a, emb_b))
-            sides = (side(prepared_a, gates_a, i), side(prepared_b, gates_b, i))
-            if swap[i]:  # back to the order asked
+            sides = (side(prepared_a, gates_a, i), side(prepared_b, gates_b, i, t))
+            if swap[i]:  # back to the order asked: then b, turned by t, shows a
                 ea, eb, sides = eb, ea, sides[::-1]
-            answers.append(Comparison(p, p >= 0.5, similarity[i], ea, eb, sides))
+            answers.append(Comparison(p, p >= 0.5, similarity[i], ea, eb, sides, t if swap[i] else inverse(t)))
         return answers
 
-    def compare(self, image_a: object, image_b: object) -> Comparison:
-        """Do the two pictures show the same shape?"""
-        return self.compare_batch([image_a], [image_b])[0]
+    def _forward(self, a: torch.Tensor, b: torch.Tensor) -> FusionOutput:
+        """The network on pairs (a[i], b[i]), in chunks."""
+        a, b = (x.contiguous(memory_format=self._layout) for x in (a, b))
+        return _cat_outputs([self.network(a[i : i + CHUNK], b[i : i + CHUNK]) for i in range(0, len(a), CHUNK)])
+
+    def _search(self, a: torch.Tensor, b: torch.Tensor) -> tuple[FusionOutput, torch.Tensor]:
+        """Each a[i] against every turned and mirrored copy of b[i] (each a's features made once, where the design
+        allows): the output for the copy chosen, and which copy — b as drawn when the model says "same" to it,
+        else the likeliest."""
+        copies = all_turns(b).flatten(0, 1)  # (B·TURNS, 3, S, S): b[0]'s copies, then b[1]'s, …
+        parts, step = [], max(1, CHUNK // TURNS)
+        for i in range(0, len(a), step):
+            ai, bi = a[i : i + step], copies[i * TURNS : (i + step) * TURNS]
+            if hasattr(self.network, "compare_features"):
+                f = self.network.features(torch.cat([ai, bi]).contiguous(memory_format=self._layout))
+                parts.append(self.network.compare_features(f[: len(ai)].repeat_interleave(TURNS, 0), f[len(ai) :]))
+            else:
+                parts.append(self._forward(ai.repeat_interleave(TURNS, 0), bi))
+        out = _cat_outputs(parts)
+        chosen = best_turn(out.logit.float().view(len(a), TURNS)).cpu()
+        rows = torch.arange(len(a)) * TURNS + chosen
+        pick = lambda x: None if x is None else x[rows.to(x.device)]  # noqa: E731
+        return FusionOutput(*(pick(getattr(out, f.name)) for f in fields(FusionOutput))), chosen
+
+    @torch.inference_mode()
+    def probabilities(self, images_a: list, images_b: list, *, turns: bool | None = None) -> np.ndarray:
+        """``(len(images_a), len(images_b))``: the probability that each picture of a shows the same shape as
+        each picture of b (``turns`` as :meth:`compare_batch` takes it). Each picture is framed and put
+        through the stem once, however many pairs it is in (the one-shot test: 20 × 20 pairs of 40 pictures)."""
+        if not hasattr(self.network, "compare_features"):
+            grid = self.compare_batch(
+                [x for x in images_a for _ in images_b], list(images_b) * len(images_a), turns=turns
+            )
+            return np.array([c.probability for c in grid]).reshape(len(images_a), len(images_b))
+        search = self.searches(turns)
+        a = torch.stack([self.prepare(x)[0] for x in images_a]).to(self.device)
+        b = torch.stack([self.prepare(x)[0] for x in images_b]).to(self.device)
+        b = all_turns(b).flatten(0, 1) if search else b
+        f = torch.cat([self.network.features(x.contiguous(memory_format=self._layout)) for x in (a, b)])
+        fa, fb = f[: len(a)], f[len(a) :]
+        logits = []
+        for i in range(len(fa)):
+            rows = fa[i : i + 1].expand(len(fb), *fa.shape[1:])
+            logits.append(torch.cat([
+                self.network.compare_features(rows[k : k + 4 * CHUNK], fb[k : k + 4 * CHUNK]).logit.float()
+                for k in range(0, len(fb), 4 * CHUNK)
+            ]))  # fmt: skip
+        logits = torch.stack(logits)  # (len a, len b × copies)
+        if search:
+            copies = logits.view(-1, TURNS)
+            logits = copies.gather(1, best_turn(copies)[:, None]).view(len(fa), -1)
+        return torch.sigmoid(logits).cpu().numpy()
+
+    def compare(self, image_a: object, image_b: object, *, turns: bool | None = None) -> Comparison:
+        """Do the two pictures show the same shape? (``turns``: see :meth:`compare_batch`)"""
+        return self.compare_batch([image_a], [image_b], turns=turns)[0]
 
     @torch.inference_mode()
     def embed(self, images: list | torch.Tensor, batch_size: int = 2 * CHUNK) -> np.ndarray:

@@ -15,9 +15,19 @@ from torch import nn
 
 from .data import PairBatch, PairGenerator
 from .metrics import summarise
+from .models import TURNS, all_turns, best_turn
 from .spec import preset
 
-__all__ = ["VALIDATION_SEED", "TEST_SEED", "SET_NAMES", "PairSet", "make_test_sets", "predict_batches", "score"]
+__all__ = [
+    "VALIDATION_SEED",
+    "TEST_SEED",
+    "SET_NAMES",
+    "PairSet",
+    "make_test_sets",
+    "pair_logits",
+    "predict_batches",
+    "score",
+]
 
 VALIDATION_SEED = 1_000_003  # validation during training
 TEST_SEED = 2_000_003  # the reported test sets
@@ -75,14 +85,25 @@ def make_test_sets(
     return sets
 
 
+def pair_logits(model: nn.Module, a: torch.Tensor, b: torch.Tensor, *, turns: bool = True) -> torch.Tensor:
+    """The model's logits of pairs (a[i], b[i]); for a model trained upright and ``turns``, the answer a
+    :class:`~shapesim.predict.Predictor` gives by default: b's turned and mirrored copies searched."""
+    if not (turns and getattr(model, "upright", False)):
+        return model(a, b).logit
+    logits = model(a.repeat_interleave(TURNS, 0), all_turns(b).flatten(0, 1)).logit.view(len(a), TURNS)
+    return logits.gather(1, best_turn(logits)[:, None])[:, 0]
+
+
 @torch.no_grad()
-def predict_batches(model: nn.Module, batches: Iterator[PairBatch]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Logits, labels and hardness of every pair in ``batches``."""
+def predict_batches(
+    model: nn.Module, batches: Iterator[PairBatch], *, turns: bool = True
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Logits, labels and hardness of every pair in ``batches`` (``turns``: see :func:`pair_logits`)."""
     was_training = model.training
     model.eval()
     logits, labels, hard = [], [], []
     for batch in batches:
-        logits.append(model(batch.a, batch.b).logit.float().cpu().numpy())
+        logits.append(pair_logits(model, batch.a, batch.b, turns=turns).float().cpu().numpy())
         labels.append(batch.label.cpu().numpy())
         hard.append(batch.hard)
     model.train(was_training)

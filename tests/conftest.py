@@ -73,3 +73,19 @@ def omniglot_folder() -> Path:
     """The part of Omniglot that ships beside the checkout (../shared/data/omniglot)."""
     assert (OMNIGLOT / "all_runs.zip").is_file(), f"Omniglot is expected in {OMNIGLOT} (see its README)"
     return OMNIGLOT
+
+
+@pytest.fixture(scope="session")
+def omniglot_data(omniglot_folder):
+    """Every background drawing beside the checkout, read once: 964 characters' pictures, 242's trajectories."""
+    from shapesim.omniglot import Omniglot
+
+    return Omniglot.load(omniglot_folder)
+
+
+@pytest.fixture(scope="session")
+def drawing_bank(omniglot_data):
+    """The same drawings as training draws them (shapesim.people.DrawingBank)."""
+    from shapesim.people import DrawingBank
+
+    return DrawingBank.from_omniglot(omniglot_data)

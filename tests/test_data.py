@@ -258,3 +258,61 @@ def test_no_shape_is_drawn_too_small_for_its_finest_feature():
     small = PairSpec(families=("named",), named=("circle", "square"), size=(0.15, 0.2))
     circles = sample_images(small, 0, np.arange(16), shape=np.zeros((16, 24)))
     assert ((_coverage(circles) > 0.5).any(1).sum(1) < 0.35 * 64).all()  # a circle stays small (a decagon: 40 px)
+
+
+def _outline_named(names):
+    from shapesim.shapes import P
+
+    family, shape = np.zeros(len(names), np.int64), np.zeros((len(names), P))
+    shape[:, 0] = [NAMED.index(n) for n in names]
+    return family, shape
+
+
+def test_a_shape_is_itself_turned_only_by_its_own_symmetry():
+    import math
+
+    from shapesim.geometry import same_when_turned
+
+    names = ["square", "triangle", "heart", "arrow", "circle"]
+    family, shape = _outline_named(names)
+    quarter = same_when_turned(family, shape, np.full(5, math.pi / 2), np.zeros(5, bool))
+    half = same_when_turned(family, shape, np.full(5, math.pi), np.zeros(5, bool))
+    mirrored = same_when_turned(family, shape, np.zeros(5), np.ones(5, bool))
+    # a square turned 90° is a square; a triangle turned 90° is itself turned 30°; turned 180° it points down
+    assert dict(zip(names, quarter.tolist(), strict=True)) == {
+        "square": True, "triangle": True, "heart": False, "arrow": False, "circle": True}  # fmt: skip
+    assert dict(zip(names, half.tolist(), strict=True)) == {
+        "square": True, "triangle": False, "heart": False, "arrow": False, "circle": True}  # fmt: skip
+    assert mirrored[[0, 1, 2, 4]].all()  # each is its own mirror image across an upright axis
+    assert same_when_turned(family, shape, np.full(5, 0.3), np.zeros(5, bool)).all()  # a small turn is allowed
+
+
+@pytest.mark.parametrize("upright", [True, False])
+def test_a_group_is_identities_drawn_twice(upright):
+    gen = PairGenerator("open", 32, seed=5)
+    pictures, ids = gen.group(3, 24, upright=upright)
+    assert pictures.shape == (48, 3, 32, 32) and ids.shape == (48,) and torch.equal(ids[:24], ids[24:])
+    again = gen.group(3, 24, upright=upright)
+    assert torch.equal(again[0], pictures) and torch.equal(again[1], ids)
+    assert len(set(ids.tolist())) > 12  # near misses and turned copies are other identities (mostly)
+
+
+def test_upright_groups_keep_the_turn_and_label_turned_copies_by_symmetry():
+    """An identity's two drawings mirrored alike and turned at most 45° apart; a turned copy of a square is the
+    square, of an arrow another shape."""
+    import math
+
+    gen = PairGenerator(PairSpec(families=("named",), named=("square", "arrow")), 32, seed=1)
+    a, b, _ = gen.group_params(0, 64)
+    assert (a.family == b.family).all() and (a.shape == b.shape).all() and torch.equal(a.mirror, b.mirror)
+    assert ((b.angle - a.angle).abs() <= math.pi / 4 + 1e-6).all()
+    loose_a, loose_b, _ = gen.group_params(0, 64, upright=False)
+    assert ((loose_b.angle - loose_a.angle).abs() > math.pi / 2).any() and (loose_a.mirror != loose_b.mirror).any()
+    _, _, arrows = PairGenerator(PairSpec(families=("named",), named=("arrow", "heart")), 32, seed=1).group_params(
+        0, 64
+    )
+    _, _, squares = PairGenerator(PairSpec(families=("named",), named=("square", "circle")), 32, seed=1).group_params(
+        0, 64
+    )
+    assert len(set(arrows.tolist())) > 2  # the arrow's and heart's turned copies are other shapes
+    assert len(set(squares.tolist())) == 2  # every copy of a square is a square, of a circle a circle

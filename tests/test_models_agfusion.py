@@ -80,3 +80,24 @@ def test_what_the_design_says_it_can_do(model, pairs):
     out = model.eval()(pairs.a, pairs.b)
     cosine = torch.nn.functional.cosine_similarity(out.embedding_a, out.embedding_b)
     assert torch.allclose(model.classify(cosine), out.logit, atol=1e-5)  # the classifier reads only the cosine
+
+
+def test_every_pair_of_a_batch_is_compared_as_a_pair_is(model, pairs):
+    """Each picture through the stem once, every two through the gate: the logits and cosines forward gives
+    those two pictures as a pair, both ways round."""
+    model.eval()
+    x = torch.cat([pairs.a, pairs.b])
+    with torch.no_grad():
+        logits, cosines = model.every_pair(model.features(x))
+        i, j = torch.tensor([0, 3, 9, 15]), torch.tensor([8, 12, 2, 15])
+        out = model(x[i], x[j])
+    assert logits.shape == cosines.shape == (16, 16)
+    assert torch.allclose(logits, logits.T, atol=1e-5)
+    assert torch.allclose(logits[i, j], out.logit, atol=1e-4)
+    assert torch.allclose(cosines[i, j], out.similarity, atol=1e-5)
+
+
+def test_upright_is_a_setting_that_config_json_keeps(tmp_path):
+    AGFusionModel(embedding_dim=8, upright=True).save_pretrained(tmp_path)
+    assert AGFusionModel.from_pretrained(str(tmp_path)).upright
+    assert not AGFusionModel(embedding_dim=8).upright

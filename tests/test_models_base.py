@@ -92,9 +92,10 @@ def test_a_pickle_is_never_read(model, tmp_path):
 
 
 def test_settings_are_the_init_arguments_and_config_json_records_them(model, tmp_path):
-    assert AGFusionModel.settings() == {"embedding_dim": 128, "gate_channels": 64, "logit_scale": 10.0, "depth": 1}
+    assert AGFusionModel.settings() == {"embedding_dim": 128, "gate_channels": 64, "logit_scale": 10.0, "depth": 1,
+                                        "upright": False}  # fmt: skip
     assert model.config() == {"arch": "agfusion", "embedding_dim": 32, "gate_channels": 64, "logit_scale": 10.0,
-                              "depth": 1}  # fmt: skip
+                              "depth": 1, "upright": False}  # fmt: skip
 
 
 @pytest.mark.parametrize("arch", ARCHS)

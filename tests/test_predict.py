@@ -125,7 +125,7 @@ def test_cli_predict_json(weights, tmp_path):
     )
     assert run.returncode == 0, run.stderr
     out = json.loads(run.stdout)
-    assert set(out) == {"probability", "same", "similarity", "weights"}
+    assert set(out) == {"probability", "same", "similarity", "turned", "weights"}
     assert 0 <= out["probability"] <= 1 and isinstance(out["same"], bool) and "local folder" in out["weights"]
     bad = subprocess.run(
         [
@@ -320,3 +320,84 @@ def test_the_bundled_model_answers_every_example_of_the_app_as_a_person_would():
         if (c := bundled.compare(folder / f"{name}_a.png", folder / f"{name}_b.png")).same != same
     }
     assert wrong == {}
+
+
+class Overlap(torch.nn.Module):
+    """A model that tells turned copies apart by construction: "the same" when the two framed pictures' ink
+    overlaps (its maps: where the ink is). For the Predictor's search itself, without training a model."""
+
+    upright, has_embeddings, has_maps = True, False, True
+    arch = "overlap"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.scale = torch.nn.Parameter(torch.tensor(20.0))
+
+    def forward(self, a, b):
+        from shapesim.models import FusionOutput, canonicalise
+
+        x, y = canonicalise(a), canonicalise(b)
+        iou = (x * y).sum((1, 2, 3)) / (x + y - x * y).sum((1, 2, 3)).clamp(min=1e-6)
+        maps = [F.avg_pool2d(v, 4) for v in (x, y)]
+        return FusionOutput(self.scale * (iou - 0.5), None, None, None, *maps)
+
+
+def letter_f(size=200):
+    """An F: no turn or mirror image of it is an F."""
+    img = Image.new("RGB", (size, size), "white")
+    d = ImageDraw.Draw(img)
+    d.line([(70, 170), (70, 30), (140, 30)], fill="black", width=12)
+    d.line([(70, 95), (120, 95)], fill="black", width=12)
+    return img
+
+
+@pytest.fixture(scope="module")
+def upright():
+    from shapesim.hub import WeightsSource
+
+    return Predictor(Overlap(), WeightsSource(".", "folder", "test"), image_size=32, device="cpu")
+
+
+@pytest.mark.parametrize(
+    "made, said",
+    [
+        (lambda f: f.transpose(Image.FLIP_LEFT_RIGHT), "mirrored left to right"),
+        (lambda f: f.rotate(-90), "turned 90° clockwise"),
+        (lambda f: f.rotate(180), "turned 180°"),
+        (lambda f: f.transpose(Image.TRANSPOSE), "mirrored across the \\ diagonal"),
+    ],
+)
+def test_a_turned_copy_is_the_same_shape_turned_and_says_how(upright, made, said):
+    f = letter_f()
+    copy = made(f)
+    c = upright.compare(f, copy)
+    assert c.same and c.turned == said and c.as_dict()["turned"] == said
+    assert not upright.compare(f, copy, turns=False).same  # strict: an F turned is not an F
+    back = upright.compare(copy, f)  # the other way round: the same numbers, the opposite turn
+    assert back.probability == c.probability and back.same
+    assert upright.compare(f, f).turned is None and upright.compare(f, f).same
+
+
+def test_the_turned_pictures_heatmap_is_shown_the_way_it_is_drawn(upright):
+    f = letter_f()
+    copy = f.rotate(-90)
+    c = upright.compare(f, copy)
+    ink = np.asarray(copy.convert("L")) < 128
+    heat = c.heatmap_b
+    assert heat[ink].mean() > heat[~ink].mean() + 0.1  # the map lies on the copy's own ink
+
+
+def test_a_model_that_never_learned_orientation_is_not_searched(predictor):
+    f = letter_f()
+    assert not predictor.searches() and predictor.compare(f, f.transpose(Image.FLIP_LEFT_RIGHT)).turned is None
+
+
+def test_probabilities_of_every_pair_equal_each_compare(predictor, upright):
+    pictures = [circle(), square(), letter_f()]
+    for p in (predictor, upright):
+        grid = p.probabilities(pictures, pictures[::-1], turns=False)
+        assert grid.shape == (3, 3)
+        for i in range(3):
+            for j in range(3):
+                got = p.compare(pictures[i], pictures[::-1][j], turns=False).probability
+                assert grid[i, j] == pytest.approx(got, abs=1e-4)

@@ -259,3 +259,32 @@ def test_a_batch_that_cannot_be_made_ahead_stops_the_run_with_its_error():
     assert [next(got), next(got)] == [0, 1]
     with pytest.raises(ValueError, match="no pictures for step 2"):
         next(got)
+
+
+def test_the_every_pair_step_learns_from_every_two_pictures_of_a_batch(tmp_path, omniglot_folder):
+    """Identities drawn twice (people's characters and the generator's shapes), every pair through the gate:
+    a batch of 4 identities is 8 pictures and 28 labelled pairs; the run's model is upright and loads."""
+    from shapesim.training.checkpoint import RunFolder
+    from shapesim.training.distributed import setup_distributed
+    from shapesim.training.loop import Group, _set_up
+
+    config = tiny(tmp_path, every_pair=True, upright=True, people=0.5, omniglot=str(omniglot_folder), batch_size=4)
+    assert config.pairs_per_step == 28
+    where, device = setup_distributed("cpu")
+    RunFolder(config.out).prepare()
+    trainer, _, _ = _set_up(config, where, device, RunFolder(config.out))
+    batch = trainer.batch(3)
+    assert isinstance(batch, Group) and batch.pictures.shape == (8, 3, 32, 32) and batch.pairs == 28
+    ids = batch.identities
+    assert torch.equal(ids[:4], ids[4:]) and (ids[[0, 1, 4, 5]] >= 1 << 40).all() and (ids[[2, 3]] < 1 << 40).all()
+    result = train(config)
+    assert load_model(tmp_path).upright and result.steps == 6
+    record = json.loads((tmp_path / "metrics.jsonl").read_text().splitlines()[-1])
+    assert record["pairs"] == 6 * 28 and record["pictures"] == 6 * 8
+
+
+def test_every_pair_and_upright_are_agfusions_and_go_together(tmp_path):
+    with pytest.raises(ValueError, match="upright labels come with the every_pair step"):
+        tiny(tmp_path, upright=True)
+    with pytest.raises(ValueError, match="not a step of concat"):
+        tiny(tmp_path, every_pair=True, arch="concat")

@@ -21,3 +21,28 @@ def test_all_pairs_loss_rewards_embeddings_that_agree_with_the_classes():
         return all_pairs_loss(model, FusionOutput(None, None, e[:3], e[3:], None, None), classes)
 
     assert loss(right) < loss(wrong)
+
+
+def test_every_pair_loss_weighs_same_and_different_pairs_alike():
+    from shapesim.training.losses import every_pair_loss
+
+    ids = torch.tensor([0, 1, 2, 0, 1, 2])
+    same = (ids[:, None] == ids[None, :]).float()
+    right, wrong = 8 * same - 4, 4 - 8 * same
+    assert every_pair_loss(right, ids) < 0.05 < every_pair_loss(wrong, ids)
+    # one positive among many negatives counts as much as all the negatives: calling every pair "different"
+    # is not a way out
+    assert every_pair_loss(torch.full((6, 6), -6.0), ids) > 2.9
+
+
+def test_one_shot_loss_is_each_picture_picking_its_identity_among_the_others():
+    from shapesim.training.losses import one_shot_loss
+
+    ids = torch.tensor([5, 6, 7, 5, 6, 7])  # first drawings, then second drawings
+    same = (ids[:, None] == ids[None, :]).float()
+    assert one_shot_loss(10 * same, ids) < 1e-3
+    assert one_shot_loss(torch.zeros(6, 6), ids) == torch.log(torch.tensor(3.0))  # a guess among three
+    shuffled = 10 * same[:, torch.tensor([0, 1, 2, 4, 5, 3])]
+    assert one_shot_loss(shuffled, ids) > 5
+    twice = torch.tensor([5, 5, 7, 5, 5, 7])  # an identity twice among the second drawings: either is right
+    assert one_shot_loss(10 * (twice[:, None] == twice[None, :]).float(), twice) < 0.7

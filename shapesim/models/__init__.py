@@ -5,6 +5,7 @@ from .agfusion import AGFusionModel, AttentionGate
 from .base import FusionOutput, PairModel, canonicalise, for_inference, load_weights, resnet_stem
 from .concat import ConcatModel
 from .crossattn import CrossAttnModel
+from .orientation import TURN_NAMES, TURNS, all_turns, best_turn, turn, turn_back
 from .regionmatch import RegionMatchModel, hungarian
 from .registry import ARCHS, check_config, load_model, model_class
 
@@ -17,6 +18,10 @@ __all__ = [
     "FusionOutput",
     "PairModel",
     "RegionMatchModel",
+    "TURNS",
+    "TURN_NAMES",
+    "all_turns",
+    "best_turn",
     "canonicalise",
     "check_config",
     "for_inference",
@@ -25,4 +30,6 @@ __all__ = [
     "load_weights",
     "model_class",
     "resnet_stem",
+    "turn",
+    "turn_back",
 ]

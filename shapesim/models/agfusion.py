@@ -18,6 +18,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from .base import FusionOutput, PairModel, canonicalise, resnet_stem
+from .pairgate import pair_gate_logits
 
 __all__ = ["AttentionGate", "AGFusionModel"]
 
@@ -47,6 +48,14 @@ class AttentionGate(nn.Module):
         alpha_a, alpha_b = self.gate(a, b), self.gate(b, a)
         return a * alpha_a, b * alpha_b, alpha_a, alpha_b
 
+    def every_pair(self, x: Tensor) -> Tensor:
+        """The gate of every picture guided by every picture of a batch ``(N, C, h, w)``: ``(N, N, h·w)``,
+        row i column j the map :meth:`gate` gives ``x[i]`` guided by ``x[j]``. ``W_x·x`` and the guides are
+        made once per picture; only their sum runs per pair (:func:`~.pairgate.pair_gate_logits`)."""
+        wx = self.w_x(x).permute(0, 2, 3, 1).flatten(1, 2)  # (N, h·w, K)
+        guide = self.w_g(x.mean(dim=(2, 3)))
+        return torch.sigmoid(pair_gate_logits(wx, guide, self.psi.weight.flatten()) + self.psi.bias)
+
 
 class AGFusionModel(PairModel, tags=["siamese", "shape-similarity", "attention-gate"]):
     """Siamese ResNet-50 stem + mutual attention gate + projection + scaled cosine.
@@ -61,6 +70,10 @@ class AGFusionModel(PairModel, tags=["siamese", "shape-similarity", "attention-g
             cosine lives in [-1, 1]; a logit needs a range of about ±10 to
             express confidence, so the classifier starts as ``scale·(cos − 0.5)``
             rather than from a random ``Linear(1, 1)``.
+        upright: what the weights were trained to mean (the network is the same): False, a turned or
+            mirrored copy is the same shape; True, it is told apart (small turns, up to 45°, are the
+            same), and :class:`~shapesim.predict.Predictor` searches the eight turned and mirrored
+            copies to answer "the same shape, turned".
     """
 
     arch = "agfusion"
@@ -75,9 +88,16 @@ class AGFusionModel(PairModel, tags=["siamese", "shape-similarity", "attention-g
     has_embeddings = has_maps = cosine_classifier = pretrainable = True
 
     def __init__(
-        self, *, embedding_dim: int = 128, gate_channels: int = 64, logit_scale: float = 10.0, depth: int = 1
+        self,
+        *,
+        embedding_dim: int = 128,
+        gate_channels: int = 64,
+        logit_scale: float = 10.0,
+        depth: int = 1,
+        upright: bool = False,
     ) -> None:
         super().__init__()
+        self.upright, self.depth = upright, depth
         self.backbone = resnet_stem(depth=depth)
         channels = 128 * 2**depth
         self.gate = AttentionGate(channels, gate_channels)
@@ -113,6 +133,17 @@ class AGFusionModel(PairModel, tags=["siamese", "shape-similarity", "attention-g
         eb = self.projection(gb.mean(dim=(2, 3)))
         return ea, eb, alpha_a, alpha_b
 
+    def every_pair(self, f: Tensor) -> tuple[Tensor, Tensor]:
+        """Every pair of a batch of features ``(N, C, h, w)`` compared as :meth:`forward` compares a pair —
+        each picture gated by the other, pooled, projected, the two embeddings' cosine: ``(logits, cosines)``,
+        both ``(N, N)`` and symmetric. The stem runs once per picture, not once per pair."""
+        n, c = f.shape[:2]
+        alpha = self.gate.every_pair(f)  # (N, N, h·w)
+        pooled = torch.bmm(alpha.to(f.dtype), f.flatten(2).transpose(1, 2)) / alpha.shape[-1]  # (N, N, C)
+        e = F.normalize(self.projection(pooled).float(), dim=-1, eps=1e-6)  # e[i, j]: picture i beside picture j
+        cosine = (e * e.transpose(0, 1)).sum(-1)
+        return self.classify(cosine), cosine
+
     def classify(self, cosine: Tensor) -> Tensor:
         """Logits of cosine similarities of any shape (the classifier sees nothing else)."""
         return self.classifier(cosine.unsqueeze(-1).to(self.classifier.weight.dtype)).squeeze(-1)
@@ -122,7 +153,10 @@ class AGFusionModel(PairModel, tags=["siamese", "shape-similarity", "attention-g
         self.check_pair(a, b)
         # One backbone pass over both pictures: the branches share weights and BatchNorm statistics.
         f = self.features(torch.cat([a, b]))
-        fa, fb = f[: a.shape[0]], f[a.shape[0] :]
+        return self.compare_features(f[: a.shape[0]], f[a.shape[0] :])
+
+    def compare_features(self, fa: Tensor, fb: Tensor) -> FusionOutput:
+        """:meth:`forward` from the pictures' :meth:`features` (one picture's features may serve many pairs)."""
         ea, eb, alpha_a, alpha_b = self.embed_pair(fa, fb)
         similarity = F.cosine_similarity(ea.float(), eb.float(), dim=1, eps=1e-6)
         return FusionOutput(self.classify(similarity), similarity, ea, eb, alpha_a, alpha_b)

@@ -139,6 +139,7 @@ class PairModel(
     pretrainable: bool = False  # the extractor can be pre-trained or frozen (shapesim.training.pretrain)
     tags: tuple[str, ...] = ()  # for the model card on the Hub
     frozen_backbone: bool = False  # see freeze_backbone()
+    upright: bool = False  # trained to tell turned and mirrored copies apart (shapesim.models.orientation)
 
     def __init_subclass__(cls, *, tags: list[str] | None = None, **kwargs) -> None:
         super().__init_subclass__(tags=list(tags or []), **kwargs)

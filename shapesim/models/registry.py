@@ -63,7 +63,11 @@ def check_config(path: str | Path) -> dict:
         )
     for key, value in config.items():
         kind = type(params[key])
-        if isinstance(value, bool) or not isinstance(value, (int, float) if kind is float else kind):
+        if kind is bool:
+            ok = isinstance(value, bool)
+        else:
+            ok = not isinstance(value, bool) and isinstance(value, (int, float) if kind is float else kind)
+        if not ok:
             raise ValueError(f"{path}: {key} must be a {kind.__name__}, got {value!r}")
     return {"arch": arch, **config}
 

@@ -43,10 +43,23 @@ class TrainConfig:
     people: float = option(
         0.0, "share of each batch's pairs that are people's drawings: Omniglot characters (needs omniglot)"
     )
-    omniglot: str = option("", "folder with Omniglot's pen trajectories (strokes_background*.zip), for people")
+    omniglot: str = option(
+        "", "folder with Omniglot's background drawings (images_background*.zip, strokes_…), for people"
+    )
     same_alphabet: float = option(0.5, "share of people's different pairs whose two characters share an alphabet")
     people_turn: float = option(0.0, "share of people's pictures turned by any angle (others tilt by up to 14°)")
     batch_pairs: float = option(1.0, "weight of the loss on every pair of pictures in a batch (agfusion; 0 = off)")
+    every_pair: bool = option(
+        False,
+        "agfusion: steps on batch_size identities drawn twice each, every pair through the gate (the stem once "
+        "a picture): characters (a share people) by two people, the generator's shapes in two looks",
+    )
+    one_shot: float = option(1.0, "every_pair: weight of the one-shot loss (each picture picks its identity's other)")
+    upright: bool = option(
+        False,
+        "every_pair: a turned (over 45°) or mirrored copy is another shape; the model answers 'the same shape, "
+        "turned' by searching the copies",
+    )
     pretrain: str = option("none", "agfusion: none | contrastive | jigsaw, run for pretrain_steps before training")
     pretrain_steps: int = option(0, "steps of pre-training of the feature extractor (batches of batch_size pairs)")
     freeze_backbone: bool = option(False, "agfusion: train only gate, projection and classifier on a fixed extractor")
@@ -93,6 +106,18 @@ class TrainConfig:
             raise ValueError(f"jigsaw cuts pictures into 2×2 tiles: image_size must be even, got {self.image_size}")
         if self.pretrain_steps < 0 or (self.pretrain != "none") != (self.pretrain_steps > 0):
             raise ValueError("pretrain_steps must be positive with a pretrain task, and 0 without")
+        if self.every_pair and self.arch != "agfusion":
+            raise ValueError(f"every_pair puts every pair through agfusion's gate; it is not a step of {self.arch}")
+        if self.upright and not self.every_pair:
+            raise ValueError("upright labels come with the every_pair step (its shapes are drawn for it)")
+        if self.every_pair and self.batch_size < 2:
+            raise ValueError("every_pair needs at least two identities a batch")
+
+    @property
+    def pairs_per_step(self) -> int:
+        """Labelled pairs a step learns from (each process): its pairs, or with every_pair every two of its pictures."""
+        n = 2 * self.batch_size
+        return n * (n - 1) // 2 if self.every_pair else self.batch_size
 
     @property
     def design(self) -> type[PairModel]:
@@ -111,7 +136,7 @@ class TrainConfig:
 
     def model_kwargs(self) -> dict:
         """The settings of this config that the design takes (embedding_dim, depth)."""
-        mine = {"embedding_dim": self.embedding_dim, "depth": self.depth}
+        mine = {"embedding_dim": self.embedding_dim, "depth": self.depth, "upright": self.upright}
         return {k: v for k, v in mine.items() if k in self.design.settings()}
 
     def build_model(self) -> PairModel:

@@ -33,7 +33,7 @@ from ..weights import WeightsFolder
 from .checkpoint import RunFolder
 from .config import TrainConfig
 from .distributed import Distributed, setup_distributed
-from .losses import all_pairs_loss
+from .losses import all_pairs_loss, every_pair_loss, one_shot_loss
 from .pretrain import pretrain_extractor
 from .schedule import lr_factor, param_groups
 
@@ -109,6 +109,40 @@ class Mixed:
 
 
 @dataclass
+class Group:
+    """A step's pictures for :class:`EveryPair`: each identity's first picture, then each one's second."""
+
+    pictures: torch.Tensor  # (2n, 3, S, S)
+    identities: torch.Tensor  # (2n,) equal numbers, the same shape
+
+    @classmethod
+    def of(cls, *parts: tuple[torch.Tensor, torch.Tensor]) -> Group:
+        halves = (
+            [(x[: len(x) // 2], x[len(x) // 2 :]) for x, _ in parts],
+            [(i[: len(i) // 2], i[len(i) // 2 :]) for _, i in parts],
+        )
+        return cls(*(torch.cat([h[0] for h in side] + [h[1] for h in side]) for side in halves))
+
+    @property
+    def pairs(self) -> int:
+        """Labelled pairs: every two pictures."""
+        n = len(self.identities)
+        return n * (n - 1) // 2
+
+
+class EveryPair(torch.nn.Module):
+    """The model as the every-pair step calls it (under DDP when there are several ranks): the stem once per
+    picture, then every pair of the batch through the gate, as a pair is compared."""
+
+    def __init__(self, core: PairModel) -> None:
+        super().__init__()
+        self.core = core
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        return self.core.every_pair(self.core.features(x))
+
+
+@dataclass
 class Trainer:
     """What one step needs, built once: the model (and its DDP wrapper), optimiser, data, precision."""
 
@@ -126,27 +160,48 @@ class Trainer:
     people: PeoplePairs | None = None  # people's drawings, a share of every batch
     people_validation: PairSet | None = None  # pairs of people's drawings of characters training never sees
 
-    def batch(self, step: int) -> PairBatch | Mixed:
+    def batch(self, step: int) -> PairBatch | Mixed | Group:
         """The step's pairs: each rank draws its own block, so the data position is the step (and with
-        mixed presets, the step also says whose turn it is); ``people`` of them are people's drawings."""
+        mixed presets, the step also says whose turn it is); ``people`` of them are people's drawings. With
+        ``every_pair``, identities drawn twice instead (:class:`Group`)."""
         c, w = self.config, self.where
-        start, people = (step * w.world + w.rank) * c.batch_size, round(c.batch_size * c.people)
-        pairs = self.data[step % len(self.data)](start, c.batch_size - people)
+        block, people = step * w.world + w.rank, round(c.batch_size * c.people)
+        data = self.data[step % len(self.data)]
+        if c.every_pair:
+            mine = [self.people.group(block, people)] if people else []
+            shapes = c.batch_size - people
+            return Group.of(*mine, *([data.group(block, shapes, upright=c.upright)] if shapes else []))
+        start = block * c.batch_size
+        pairs = data(start, c.batch_size - people)
         return Mixed.of(pairs, self.people(start, people)) if people else pairs
 
-    def step(self, step: int, batch: PairBatch | Mixed | None = None) -> float:
+    def step(self, step: int, batch: PairBatch | Mixed | Group | None = None) -> float:
         """One optimiser step on the step's batch (made now unless it was made ahead); returns the loss."""
         c = self.config
         for group in self.optimizer.param_groups:
             group["lr"] = c.lr * lr_factor(step, c.warmup, c.steps)
         batch = self.batch(step) if batch is None else batch
+        autocast = (
+            torch.autocast(self.device.type, dtype=self.amp_dtype) if self.amp_dtype else contextlib.nullcontext()
+        )
+        if isinstance(batch, Group):
+            with autocast:
+                logits, _ = self.model(batch.pictures.contiguous(memory_format=self.memory_format))
+            ids = batch.identities.to(self.device)
+            loss = every_pair_loss(logits, ids) + c.one_shot * one_shot_loss(logits, ids)
+            return self._descend(loss)
         a = batch.a.contiguous(memory_format=self.memory_format)
         b = batch.b.contiguous(memory_format=self.memory_format)
-        with torch.autocast(self.device.type, dtype=self.amp_dtype) if self.amp_dtype else contextlib.nullcontext():
+        with autocast:
             fused = self.model(a, b)
         loss = F.binary_cross_entropy_with_logits(fused.logit.float(), batch.label)
         if c.batch_pairs > 0 and self.core.cosine_classifier:
             loss = loss + c.batch_pairs * all_pairs_loss(self.core, fused, batch.identities().to(self.device))
+        return self._descend(loss)
+
+    def _descend(self, loss: torch.Tensor) -> float:
+        """Backward, clip, step; returns the loss."""
+        c = self.config
         self.optimizer.zero_grad(set_to_none=True)
         self.scaler.scale(loss).backward()
         self.scaler.unscale_(self.optimizer)
@@ -163,7 +218,9 @@ class Trainer:
         for prefix, v in (("", self.validation), ("people_", self.people_validation)):
             if v is not None:
                 share = PairSet(v.name, v.generator, v.index[w.rank :: w.world])
-                got = summarise(*(w.gather(part) for part in predict_batches(self.core, share.batches(256))))
+                # the generator's pairs as the app answers them; people's characters upright (b is not d)
+                parts = predict_batches(self.core, share.batches(256), turns=not prefix)
+                got = summarise(*(w.gather(part) for part in parts))
                 metrics.update({prefix + k: x for k, x in got.items()})
         # what a better model is: the generator's F1, and people's too when the run learns from them
         metrics["score"] = (metrics["f1"] + metrics["people_f1"]) / 2 if "people_f1" in metrics else metrics["f1"]
@@ -202,7 +259,7 @@ def train(config: TrainConfig, callback: Callable[[int, PairModel], None] | None
     batches = made_ahead(trainer.batch, range(start, config.steps), ahead)
     for step in bar:
         loss = trainer.step(step, next(batches))
-        tally.count(step + 1, config.batch_size * where.world)
+        tally.count(step + 1, config.pairs_per_step * where.world)
         bar.set_postfix(loss=f"{loss:.4f}", f1=f"{tally.last_f1:.4f}", pairs_s=f"{tally.rate:.0f}")
         if (step + 1) % config.eval_every == 0 or step + 1 == config.steps:
             with tally.set_aside():
@@ -288,12 +345,13 @@ def _set_up(
         people = PeoplePairs(learn, config.image_size, seed=config.seed, device=device, same_alphabet=kin, turn=turn)
         held_pairs = PeoplePairs(held, config.image_size, seed=VALIDATION_SEED, device=device)
         people_validation = PairSet("people", held_pairs, np.arange(config.eval_pairs))
+    wrapped = where.wrap(EveryPair(core) if config.every_pair else core, device)
     trainer = Trainer(
         config=config,
         where=where,
         device=device,
         core=core,
-        model=torch.compile(where.wrap(core, device)) if config.compile else where.wrap(core, device),
+        model=torch.compile(wrapped) if config.compile else wrapped,
         optimizer=optimizer,
         scaler=torch.amp.GradScaler(device.type, enabled=amp_dtype == torch.float16 and device.type == "cuda"),
         data=tuple(PairGenerator(spec, config.image_size, seed=config.seed, device=device) for spec in config.specs()),
@@ -307,15 +365,23 @@ def _set_up(
 
 
 def _start_from(core: PairModel, folder: str) -> None:
-    """Fine-tuning: the run's model takes the weights of the model in ``folder`` (same design and sizes)."""
+    """Fine-tuning: the run's model takes the weights of the model in ``folder`` (same design). A model of
+    the same design but another depth lends what fits it (the stem's stages and the classifier; the gate
+    and projection, of other widths, start anew), and says so."""
     weights = WeightsFolder(folder)
     if not (weights / weights.CONFIG).is_file():
         raise ValueError(f"init: no model in {folder} (it has no {weights.CONFIG})")
     source = weights.load_model()
     if type(source) is not type(core):
         raise ValueError(f"init: {folder} holds a {source.arch} model; this run trains {core.arch}")
+    theirs, mine = source.state_dict(), core.state_dict()
+    if getattr(source, "depth", None) != getattr(core, "depth", None) and hasattr(core, "depth"):
+        fits = {k: v for k, v in theirs.items() if k in mine and mine[k].shape == v.shape}
+        core.load_state_dict(fits, strict=False)
+        print(f"init: {len(fits)} of the model's {len(mine)} tensors from {folder} (another depth); the rest anew")
+        return
     try:
-        core.load_state_dict(source.state_dict())
+        core.load_state_dict(theirs)
     except RuntimeError as e:
         raise ValueError(f"init: the model in {folder} has other sizes than this run's ({e})") from None
 
@@ -345,7 +411,8 @@ def _validate_and_save(trainer: Trainer, run: RunFolder, tally: Tally, step: int
     tally.last_f1 = metrics["f1"]
     record = {
         "step": step,
-        "pairs": pre_pairs + step * c.batch_size * where.world,
+        "pairs": pre_pairs + step * c.pairs_per_step * where.world,
+        "pictures": step * 2 * c.batch_size * where.world,
         "loss": round(loss, 6),
         "lr": trainer.optimizer.param_groups[0]["lr"],
         "seconds": round(tally.seconds, 2),

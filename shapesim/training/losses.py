@@ -1,4 +1,5 @@
-"""The losses beyond the plain same/different BCE: every pair of a batch, and supervised contrastive."""
+"""The losses beyond the plain same/different BCE: every pair of a batch (from embeddings, or each pair
+through the gate), the one-shot task, and supervised contrastive."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from torch import Tensor
 
 from ..models import FusionOutput, PairModel
 
-__all__ = ["all_pairs_loss", "contrastive_loss"]
+__all__ = ["all_pairs_loss", "every_pair_loss", "one_shot_loss", "contrastive_loss"]
 
 
 def all_pairs_loss(model: PairModel, out: FusionOutput, identities: Tensor) -> Tensor:
@@ -26,6 +27,32 @@ def all_pairs_loss(model: PairModel, out: FusionOutput, identities: Tensor) -> T
     losses = F.binary_cross_entropy_with_logits(logits, same.float(), reduction="none")
     pos, neg = same & off_diagonal, ~same
     return 0.5 * (losses[pos].mean() + losses[neg].mean())
+
+
+def every_pair_loss(logits: Tensor, identities: Tensor) -> Tensor:
+    """Same/different BCE on every pair of a batch, ``logits`` ``(N, N)`` symmetric (each pair compared as a
+    pair is: :meth:`~shapesim.models.AGFusionModel.every_pair`), positives and negatives weighing the same,
+    so that the probability stays that of a balanced set's pair."""
+    same = identities[:, None] == identities[None, :]
+    upper = torch.triu(torch.ones_like(same), diagonal=1)
+    losses = F.binary_cross_entropy_with_logits(logits.float(), same.float(), reduction="none")
+    pos, neg = same & upper, ~same & upper
+    return 0.5 * (losses[pos].mean() + losses[neg].mean()) if pos.any() else losses[neg].mean()
+
+
+def one_shot_loss(logits: Tensor, identities: Tensor) -> Tensor:
+    """The one-shot test's own task as a loss: the batch is every identity's first picture, then every
+    identity's second; each first picture picks its identity among the second pictures and each second
+    among the first (cross-entropy over the logits, any picture of the identity being the right answer)."""
+    n = len(identities) // 2
+    first, second = identities[:n], identities[n:]
+    cross = logits[:n, n:].float()
+    same = first[:, None] == second[None, :]
+
+    def picks(scores: Tensor, right: Tensor) -> Tensor:
+        return (scores.logsumexp(1) - scores.masked_fill(~right, float("-inf")).logsumexp(1)).mean()
+
+    return 0.5 * (picks(cross, same) + picks(cross.T, same.T))
 
 
 def contrastive_loss(embeddings: Tensor, classes: Tensor, temperature: float = 0.1) -> Tensor:
