@@ -104,6 +104,8 @@ def layout(predictor: Predictor, atlas, models: Predictors) -> Page:
                 c["legend"] = gr.HTML(_legend(predictor), visible=predictor.model.has_maps)
                 c["similarity"] = gr.Markdown(elem_id="similarity")
                 c["live"] = gr.Checkbox(True, label="Answer as I draw", elem_id="live")
+                c["turns"] = gr.Checkbox(True, label=answers.TURNS_LABEL, info=answers.TURNS_INFO, elem_id="turns",
+                                         visible=predictor.model.upright)  # fmt: skip
                 with gr.Row():
                     for name, variant in (("compare", "primary"), ("swap", "secondary"), ("clear", "secondary")):
                         c[name] = gr.Button(name.capitalize(), variant=variant, elem_id=name, min_width=80)
@@ -137,17 +139,17 @@ def wire(page: Page, models: Predictors, atlas) -> None:
     """The events: every change of a picture answers by itself (the last request wins, none waits in a queue)."""
     p = page
     map_of = lambda name: atlas if name == models.name else None  # noqa: E731  (a map is its own model's)
-    sheets = [p.sheet_a, p.sheet_b, p.under_a, p.under_b, p.chosen]
+    sheets = [p.sheet_a, p.sheet_b, p.under_a, p.under_b, p.chosen, p.turns]
 
-    def answer(a, b, name) -> dict:
-        return p.shown(answers.answer(models.get(name), map_of(name), a, b))
+    def answer(a, b, name, turns=True) -> dict:
+        return p.shown(answers.answer(models.get(name), map_of(name), a, b, turns))
 
-    def drawn(value_a, value_b, under_a, under_b, name, on=True) -> dict:
+    def drawn(value_a, value_b, under_a, under_b, name, turns=True, on=True) -> dict:
         """After a stroke: an answer when the switch is on and both sheets show something."""
         a, b = answers.pictures((value_a, value_b), (under_a, under_b))
-        return answer(a, b, name) if on and a is not None and b is not None else {p.verdict: gr.skip()}
+        return answer(a, b, name, turns) if on and a is not None and b is not None else {p.verdict: gr.skip()}
 
-    def upload(path, value_a, value_b, under_a, under_b, name, on, side: str) -> dict:
+    def upload(path, value_a, value_b, under_a, under_b, name, turns, on, side: str) -> dict:
         """The picture onto its sheet and, as after a stroke, the answer; or what is wrong with it."""
         try:
             picture = answers.uploaded(path, side)
@@ -158,31 +160,31 @@ def wire(page: Page, models: Predictors, atlas) -> None:
         else:
             value_b, under_b = sheet.showing(picture), picture
         held = {p.sheet_a: value_a, p.sheet_b: value_b, p.under_a: under_a, p.under_b: under_b}
-        return {**held, **drawn(value_a, value_b, under_a, under_b, name, on)}
+        return {**held, **drawn(value_a, value_b, under_a, under_b, name, turns, on)}
 
-    def given(a, b, name) -> dict:
+    def given(a, b, name, turns=True) -> dict:
         """Two pictures at once (an example, a random pair): both sheets and the answer, in one request."""
         a, b = (answers.uploaded(x, s) if isinstance(x, str) else x for x, s in ((a, "A"), (b, "B")))
         held = {p.sheet_a: sheet.showing(a), p.sheet_b: sheet.showing(b), p.under_a: a, p.under_b: b}
-        return {**held, **answer(a, b, name)}
+        return {**held, **answer(a, b, name, turns)}
 
-    def swapped(value_a, value_b, under_a, under_b, name) -> dict:
+    def swapped(value_a, value_b, under_a, under_b, name, turns=True) -> dict:
         a, b = answers.pictures((value_b, value_a), (under_b, under_a))
         both = {p.sheet_a: value_b, p.sheet_b: value_a, p.under_a: under_b, p.under_b: under_a}
-        return {**both, **(answer(a, b, name) if a is not None and b is not None else {})}
+        return {**both, **(answer(a, b, name, turns) if a is not None and b is not None else {})}
 
     def cleared() -> dict:
         return {**p.shown(Answer()), p.sheet_a: sheet.blank(), p.sheet_b: sheet.blank(), p.under_a: None,
                 p.under_b: None, p.note: ""}  # fmt: skip
 
-    def random_pair(preset, counter, name) -> dict:
+    def random_pair(preset, counter, name, turns=True) -> dict:
         a, b, note, counter = answers.random_pair(preset, counter)
-        return {**given(a, b, name), p.note: note, p.counter: counter}
+        return {**given(a, b, name, turns), p.note: note, p.counter: counter}
 
-    def api_compare(a, b, name) -> dict:
+    def api_compare(a, b, name, turns=True) -> dict:
         """The API's compare: the same answer, and a mistake as an error a script can catch (AppError)."""
         try:
-            got = answers.compare(models.get(name), map_of(name), a, b)
+            got = answers.compare(models.get(name), map_of(name), a, b, turns)
         except Mistake as mistake:
             raise gr.Error(str(mistake), print_exception=False) from None  # one line: logged by answers
         return {p.verdict: got.verdict, p.similarity: got.similarity, p.heat_a: got.heat_a, p.heat_b: got.heat_b,
@@ -213,11 +215,13 @@ def wire(page: Page, models: Predictors, atlas) -> None:
         button.upload(partial(upload, side=side), [button, *sheets, p.live], held | outputs, **PRIVATE)
     p.swap.click(swapped, sheets, held | outputs, api_name="swap")
     p.clear.click(cleared, None, held | outputs | {p.note}, js=sheet.CLEAR_JS, api_name="clear")
-    p.random.click(random_pair, [p.preset, p.counter, p.chosen], held | outputs | {p.note, p.counter},
+    p.random.click(random_pair, [p.preset, p.counter, p.chosen, p.turns], held | outputs | {p.note, p.counter},
                    api_name="random_pair")  # fmt: skip
-    p.examples.click(lambda pair, name: given(*pair, name), [p.examples, p.chosen], held | outputs, **PRIVATE)
+    p.examples.click(lambda pair, name, turns: given(*pair, name, turns), [p.examples, p.chosen, p.turns],
+                     held | outputs, **PRIVATE)  # fmt: skip
+    p.turns.change(lambda *v: drawn(*v), sheets, outputs, **PRIVATE)
     api_out = [p.verdict, p.similarity, p.heat_a, p.heat_b, p.placed]
-    gr.Button(visible=False).click(api_compare, [p.file_a, p.file_b, p.chosen], api_out, api_name="compare")
+    gr.Button(visible=False).click(api_compare, [p.file_a, p.file_b, p.chosen, p.turns], api_out, api_name="compare")
     p.choice.change(choose, p.choice, {p.chosen, p.card, p.placed, p.legend, p.map_note, p.map_html},
                     api_name="choose_model")  # fmt: skip
     # The map (2,000 points) is sent when it is looked at, not with every answer.

@@ -37,6 +37,8 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 VERDICTS = ("same shape", "different shapes")
+TURNS_LABEL = "Turned or mirrored counts as the same shape"
+TURNS_INFO = "Off: a turned or mirrored copy is another shape (b is not d, u is not n), as letters have it."
 INTRO = (
     "# shapesim — do these two pictures show the same shape?\n"
     "Draw in both boxes (the brush is ready) or upload a picture into each: the answer comes as you "
@@ -75,13 +77,14 @@ def pictures(values: tuple, under: tuple) -> tuple[np.ndarray | None, np.ndarray
     return tuple(sheet.picture(v, u) for v, u in zip(values, under, strict=True))
 
 
-def compare(predictor: Predictor, atlas: Atlas | None, picture_a, picture_b) -> Answer:
-    """The answer for two pictures (arrays, PIL images, paths); a :class:`Mistake` that says which and why."""
+def compare(predictor: Predictor, atlas: Atlas | None, picture_a, picture_b, turns: bool = True) -> Answer:
+    """The answer for two pictures (arrays, PIL images, paths); a :class:`Mistake` that says which and why.
+    ``turns``: a turned or mirrored copy counts as the same shape, and the verdict says how it is turned."""
     for side, picture in (("A", picture_a), ("B", picture_b)):
         if picture is None:
             raise Mistake(f"Picture {side} is empty: draw a shape or upload a picture first.")
     try:
-        result = predictor.compare(picture_a, picture_b)
+        result = predictor.compare(picture_a, picture_b, turns=turns)
     except ImageError as err:
         raise Mistake(f"That picture cannot be used: {err}.") from err
     similarity = (
@@ -94,8 +97,9 @@ def compare(predictor: Predictor, atlas: Atlas | None, picture_a, picture_b) -> 
         placed = [
             (f"your picture {s}", atlas.locate(e)) for s, e in (("A", result.embedding_a), ("B", result.embedding_b))
         ]
+    same = VERDICTS[0] + (f", {result.turned}" if result.same and result.turned else "")  # "same shape, mirrored …"
     return Answer(
-        verdict=dict(zip(VERDICTS, (result.probability, 1 - result.probability), strict=True)),
+        verdict={same: result.probability, VERDICTS[1]: 1 - result.probability},
         similarity=f"{similarity}\n\n*Heatmaps*: {heatmap_meaning(predictor.model)}.",
         heat_a=result.close_up(0),
         heat_b=result.close_up(1),
@@ -103,10 +107,10 @@ def compare(predictor: Predictor, atlas: Atlas | None, picture_a, picture_b) -> 
     )
 
 
-def answer(predictor: Predictor, atlas: Atlas | None, picture_a, picture_b) -> Answer:
+def answer(predictor: Predictor, atlas: Atlas | None, picture_a, picture_b, turns: bool = True) -> Answer:
     """:func:`compare` as the page shows it: the answer, or the mistake in the verdict's place."""
     try:
-        return compare(predictor, atlas, picture_a, picture_b)
+        return compare(predictor, atlas, picture_a, picture_b, turns)
     except Mistake as mistake:
         return Answer(mistake=str(mistake))
 

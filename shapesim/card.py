@@ -7,12 +7,19 @@ from dataclasses import asdict, fields
 from pathlib import Path
 
 from .metrics import results_table
-from .models import PairModel, model_class
+from .models import PairModel, check_config, model_class
 from .predict import Predictor
 from .training import TrainConfig
 from .weights import WeightsFolder
 
-__all__ = ["training_command", "model_card", "write_model_card", "weights_summary", "heatmap_meaning"]
+__all__ = [
+    "training_command",
+    "model_card",
+    "write_model_card",
+    "weights_summary",
+    "heatmap_meaning",
+    "orientation_meaning",
+]
 
 
 def training_command(config: dict) -> str:
@@ -71,7 +78,12 @@ def model_card(folder: str | Path) -> str:
             "## Training",
             "",
             f"Preset `{config.get('preset')}` at {config.get('image_size')}×{config.get('image_size')} pixels, "
-            f"{config.get('steps')} steps of {config.get('batch_size')} pairs"
+            f"{config.get('steps')} steps of {config.get('batch_size')} "
+            + (
+                "identities drawn twice, every pair of each batch through the gate"
+                if config.get("every_pair")
+                else "pairs"
+            )
             + (f"; classes held out of training: {', '.join(holdout)}." if holdout else ".")
             + (f" Successive steps took their pairs in turn from the presets {', '.join(presets)}." if mix else "")
             + (f" Fine-tuned: the run started from the model of `{config['init']}`." if config.get("init") else "")
@@ -87,6 +99,8 @@ def model_card(folder: str | Path) -> str:
             "```",
             "",
         ]
+    upright = bool(check_config(weights / WeightsFolder.CONFIG).get("upright"))
+    lines += [f"**Turned and mirrored copies**: {orientation_meaning(upright)}", ""]
     lines += _blend_and_people(weights, results)
     if results:
         pairs = next(iter(results.values()))["pairs"]
@@ -106,6 +120,18 @@ def write_model_card(folder: str | Path) -> Path:
     path = WeightsFolder(folder) / WeightsFolder.CARD
     path.write_text(model_card(folder))
     return path
+
+
+def orientation_meaning(upright: bool) -> str:
+    """What a model (trained ``upright`` or not) makes of a turned or mirrored copy, in words."""
+    if upright:
+        return (
+            "the model tells them apart (b is not d; turns of up to 45° are the same shape), and a comparison "
+            "tries picture B's eight quarter turns and mirror images: the answer says which matched (\"same "
+            "shape, turned 90° clockwise\"). `--upright` (the CLI), `turns=False` (Python) or the app's switch "
+            "ask for the strict answer."
+        )
+    return "the model was trained to call a turned or mirrored copy the same shape, at any angle."
 
 
 def heatmap_meaning(model: PairModel) -> str:
@@ -131,6 +157,8 @@ def weights_summary(predictor: Predictor) -> str:
         design.description + " Colours and polarity are taken out first, so only the shape counts.",
         "",
         f"**Heatmaps**: {heatmap_meaning(design)}.",
+        "",
+        f"**Turned and mirrored copies**: {orientation_meaning(design.upright)}",
     ]
     results = src.folder.eval_results()
     if results:

@@ -1,7 +1,8 @@
 """Turning whatever a user has into the model's input, safely.
 
 A picture may arrive as a path, bytes, a PIL image or a numpy array; in RGB,
-RGBA, greyscale, palette, CMYK or 16-bit; of any size. :func:`read_image`
+RGBA, greyscale, palette, CMYK or 16-bit; of any size; a phone's photo turned as
+its EXIF orientation says. :func:`read_image`
 turns it into an 8-bit RGB PIL image (transparency composited on white),
 :func:`load_image` into a float array in [0, 1]; both raise :class:`ImageError`
 (a ``ValueError``) with a message a person can act on. :func:`frame` then crops
@@ -22,9 +23,21 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from PIL import Image, ImageFile, UnidentifiedImageError
+from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
-__all__ = ["ImageError", "MAX_PIXELS", "BLANK", "read_image", "load_image", "frame", "Framing", "FILL"]
+__all__ = [
+    "ImageError",
+    "MAX_PIXELS",
+    "BLANK",
+    "read_image",
+    "load_image",
+    "frame",
+    "Framing",
+    "FILL",
+    "is_flat",
+    "paper_field",
+    "photo_ink",
+]
 
 MAX_PIXELS = 40_000_000  # refuse to decode more than this: a 20000×20000 PNG is a few KB on disk
 MAX_SIDE = 1024  # larger pictures are box-reduced while decoding; enough for any 64-px model input
@@ -107,6 +120,8 @@ def _from_pil(img: Image.Image, name: str) -> Image.Image:
         img.load()
     except (OSError, SyntaxError, ValueError) as err:
         raise _corrupt(name, err) from err
+    if img.getexif().get(0x0112, 1) != 1:  # a phone's photo stands as its EXIF orientation says
+        img = ImageOps.exif_transpose(img)
     factor = max(img.size) // MAX_SIDE
     if factor >= 2:
         img = img.reduce(factor) if img.mode not in ("P", "1") else img.convert("RGBA").reduce(factor)
@@ -197,10 +212,16 @@ def frame(picture: object, size: int) -> tuple[torch.Tensor, Framing]:
     """Crop a square around what is drawn and bring it to ``(3, size, size)`` floats in [0, 1].
 
     ``picture`` is :func:`read_image`'s RGB image, or anything it reads (an
-    array of floats in [0, 1], for one). What is drawn is what differs in colour
-    from the background (the median colour of the picture's border), by hue as
-    much as by brightness: a red shape on a purple ground of the same brightness
-    counts. The square is centred on the drawing's bounding box and sized so that
+    array of floats in [0, 1], for one). On a flat ground (:func:`is_flat`: a
+    drawing program's, a screenshot's, the app's sheet) what is drawn is what
+    differs in colour from the background (the median colour of the picture's
+    border), by hue as much as by brightness: a red shape on a purple ground of
+    the same brightness counts. In a photo of paper, whose ground changes with
+    the light, what is drawn is what is darker than its own paper
+    (:func:`photo_ink`), and the light is taken out of the picture the model sees
+    (each pixel over its paper's colour: white paper, the ink as drawn).
+
+    The square is centred on the drawing's bounding box and sized so that
     the drawing fills ``FILL`` of it, as shapes do in training, but never smaller
     than ``size``: a picture is shrunk, never enlarged, so a small drawing keeps
     its own pixels (a 12-pixel square keeps its corners; an enlarged one would
@@ -216,15 +237,11 @@ def frame(picture: object, size: int) -> tuple[torch.Tensor, Framing]:
     rgb = np.asarray(picture)
     border = np.concatenate([rgb[0], rgb[-1], rgb[:, 0], rgb[:, -1]])
     background = tuple(int(v) for v in np.round(np.median(border, axis=0)))
-    diff = rgb.astype(np.int16) - np.array(background, np.int16)
-    ink = np.einsum("hwc,hwc->hw", diff, diff, dtype=np.int32)  # squared RGB distance from the background
-    peak = int(ink.max())
-    if peak < (BLANK * 255) ** 2:
-        raise ImageError("nothing is drawn: the picture is blank")
-    mask = ink > 0.09 * peak  # (0.3 of the strongest ink's distance)^2
-    rows, cols = mask.any(axis=1), mask.any(axis=0)
-    top, bottom = int(rows.argmax()), h - int(rows[::-1].argmax())
-    left, right = int(cols.argmax()), w - int(cols[::-1].argmax())
+    if is_flat(rgb, background):
+        box = _flat_ink_box(rgb, background)
+    else:
+        box, picture, background = _photo_ink_box(picture)
+    left, top, right, bottom = box
     n = max(math.ceil(max(bottom - top, right - left) / FILL), size)
     k = max(1, n // size)
     n = math.ceil(n / k) * k  # a few pixels more, so that the square splits into whole k×k blocks
@@ -238,3 +255,91 @@ def frame(picture: object, size: int) -> tuple[torch.Tensor, Framing]:
         square = square.resize((size, size), Image.BOX)
     x = torch.from_numpy(np.array(square)).permute(2, 0, 1).float().div_(255)
     return x, Framing(left=float(x0), top=float(y0), side=float(n), height=h, width=w)
+
+
+def _flat_ink_box(rgb: np.ndarray, background: tuple[int, int, int]) -> tuple[int, int, int, int]:
+    """(left, top, right, bottom) of what differs from a flat ground by at least 0.3 of the strongest ink."""
+    diff = rgb.astype(np.int16) - np.array(background, np.int16)
+    ink = np.einsum("hwc,hwc->hw", diff, diff, dtype=np.int32)  # squared RGB distance from the background
+    peak = int(ink.max())
+    if peak < (BLANK * 255) ** 2:
+        raise ImageError("nothing is drawn: the picture is blank")
+    return _box(ink > 0.09 * peak)  # (0.3 of the strongest ink's distance)^2
+
+
+def _box(mask: np.ndarray) -> tuple[int, int, int, int]:
+    h, w = mask.shape
+    rows, cols = mask.any(axis=1), mask.any(axis=0)
+    return int(cols.argmax()), int(rows.argmax()), w - int(cols[::-1].argmax()), h - int(rows[::-1].argmax())
+
+
+def _photo_ink_box(picture: Image.Image) -> tuple[tuple[int, int, int, int], Image.Image, tuple[int, int, int]]:
+    """A photo's drawing: its box in the picture's pixels, the picture with the light taken out (white paper),
+    and white, the paper's colour there. Read at ``_WORK`` pixels at most, the light undone at full size."""
+    w, h = picture.size
+    f = max(1, math.ceil(max(w, h) / _WORK))
+    small = np.asarray(picture.reduce(f) if f > 1 else picture)
+    ink = photo_ink(small)
+    if not ink.any():
+        raise ImageError("nothing is drawn: the picture shows paper but no drawing on it")
+    left, top, right, bottom = _box(ink)
+    box = (left * f, top * f, min(w, right * f), min(h, bottom * f))
+    field = paper_field(small)
+    light = torch.nn.functional.interpolate(
+        torch.from_numpy(field).permute(2, 0, 1)[None], size=(h, w), mode="bilinear", align_corners=False
+    )[0].permute(1, 2, 0)
+    flat = (torch.from_numpy(np.array(picture)).float().div_(255) / light).clamp_(0, 1).mul_(255).round_()
+    return box, Image.fromarray(flat.to(torch.uint8).numpy()), (255, 255, 255)
+
+
+# ----------------------------------------------------------------------------- photos of paper
+
+FLAT = 3.0  # a ground is flat when half its border is within this of its colour (RGB distance, 0-255 a channel)
+_WORK = 512  # a photo is read for its ink at this longest side
+
+
+def is_flat(rgb: np.ndarray, background: tuple[int, int, int]) -> bool:
+    """Whether a picture has a ground of one colour, as a drawing program, a screenshot or the app's sheet saves
+    it: half its border within ``FLAT`` of the border's median colour. A photograph's light changes along its
+    border (a phone's at least 7 levels off at the median, in the project's photographed set)."""
+    border = np.concatenate([rgb[0], rgb[-1], rgb[:, 0], rgb[:, -1]]).astype(np.float32) - np.array(background)
+    return float(np.median(np.sqrt((border * border).sum(-1)))) <= FLAT
+
+
+def paper_field(rgb: np.ndarray) -> np.ndarray:
+    """The paper's own colour at each pixel of a photo, ``(h, w, 3)`` float32 in (0, 1]: the light on the page
+    with the (thinner) ink taken out, as document scanners estimate it — a morphological closing over a
+    window wider than a stroke, which keeps the light's slopes and a shadow's edge but not a pen's line."""
+    from scipy import ndimage
+
+    x = rgb.astype(np.float32) / 255
+    k = max(7, round(0.06 * min(x.shape[:2])) | 1)
+    field = ndimage.grey_closing(x, size=(k, k, 1))
+    return np.maximum(ndimage.gaussian_filter(field, (1.5, 1.5, 0)), 1 / 255)
+
+
+def photo_ink(rgb: np.ndarray) -> np.ndarray:
+    """Where the ink is in a photo of a drawing on paper, ``(h, w)`` bool: each pixel against the paper's own
+    colour there (:func:`paper_field`), an adaptive (Sauvola) threshold on what is darker than its paper, specks
+    and ruled lines dropped."""
+    from skimage.filters import threshold_sauvola
+    from skimage.measure import label, regionprops
+
+    ratio = np.clip(rgb.astype(np.float32) / 255 / paper_field(rgb), 0, 1).min(axis=2)  # 1: paper; ink darker
+    darkness = 1 - ratio
+    noise = 1.4826 * float(np.median(np.abs(darkness - np.median(darkness))))
+    window = max(15, round(0.08 * min(ratio.shape)) | 1)
+    ink = (ratio < threshold_sauvola(ratio, window_size=window, k=0.15)) & (darkness > max(0.1, 6 * noise))
+    labels = label(ink, connectivity=2)
+    parts = regionprops(labels)
+    if not parts:
+        return ink
+    h, w = ink.shape
+    biggest = max(p.area for p in parts)
+    keep = np.zeros(labels.max() + 1, bool)
+    for p in parts:
+        y0, x0, y1, x1 = p.bbox
+        edge = 0.1 if min(x0, y0) == 0 or x1 == w or y1 == h else 0.5  # along the picture's edge: the page's edge
+        ruled = (x1 - x0 > edge * w and p.area < 8 * (x1 - x0)) or (y1 - y0 > edge * h and p.area < 8 * (y1 - y0))
+        keep[p.label] = p.area >= max(0.05 * biggest, 0.0002 * h * w) and not ruled
+    return keep[labels]

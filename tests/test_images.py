@@ -195,3 +195,69 @@ def test_small_pictures_keep_the_corners_of_a_square(canvas, across):
     corners = ink[ys.min(), xs.min()], ink[ys.min(), xs.max()], ink[ys.max(), xs.min()], ink[ys.max(), xs.max()]
     assert min(corners) > 0.99
     assert info.side == 64
+
+
+# ----------------------------------------------------------------------------- photos of paper
+
+
+def _ink_box(x: torch.Tensor) -> tuple[int, int, int, int]:
+    """The box of what is darker than halfway from the paper (the median) to the darkest ink."""
+    grey = x.mean(0)
+    ys, xs = np.nonzero((grey < (grey.min() + grey.median()) / 2).numpy())
+    return xs.min(), ys.min(), xs.max(), ys.max()
+
+
+@pytest.mark.parametrize(
+    "ink, paper", [("pen", "plain"), ("pencil", "lined"), ("marker", "squared"), ("blue ink", "plain")]
+)
+def test_a_photo_of_a_drawing_is_framed_as_the_drawing_is(ink, paper):
+    """Light falling off, a dark corner, a shadow's edge, tilt, blur, noise and JPEG: the frame finds the ink,
+    not the light, and the model sees white paper (the light taken out)."""
+    from shapesim.doodles import doodle
+    from shapesim.photos import photograph
+
+    drawing = doodle("triangle", np.random.default_rng(3), width=8)
+    photo = photograph(drawing, np.random.default_rng(5), size=(800, 600), ink=ink, paper=paper)
+    x, framing = frame(photo, 64)
+    clean, _ = frame(drawing, 64)
+    x0, y0, x1, y1 = _ink_box(x)
+    side = max(x1 - x0, y1 - y0)
+    assert 0.5 * 64 < side < 0.8 * 64  # the drawing at the size framing gives it, not a speck on a page
+    assert abs((x0 + x1) / 2 - 31.5) < 5 and abs((y0 + y1) / 2 - 31.5) < 5
+    border = torch.cat([x[:, 0], x[:, -1], x[:, :, 0], x[:, :, -1]], 1)
+    assert float(border.mean()) > 0.85  # paper, whitened
+    assert framing.side < 0.6 * max(photo.size)
+
+
+def test_a_photo_of_blank_paper_has_nothing_drawn():
+    from shapesim.photos import photograph
+
+    blank = Image.new("RGB", (200, 200), "white")
+    with pytest.raises(ImageError, match="nothing is drawn"):
+        frame(photograph(blank, np.random.default_rng(0), size=(400, 300), paper="plain"), 64)
+
+
+def test_flat_pictures_are_framed_as_before():
+    """A flat ground (the app's sheet, a drawing program's file) takes the flat way: its border is its colour."""
+    from shapesim.images import is_flat
+    from shapesim.photos import photograph
+
+    img = Image.new("RGB", (200, 150), (250, 240, 200))
+    ImageDraw.Draw(img).ellipse((40, 30, 120, 110), outline=(200, 40, 40), width=6)
+    assert is_flat(np.asarray(img), (250, 240, 200))
+    photo = np.asarray(photograph(img, np.random.default_rng(1), size=(400, 300)))
+    border = np.concatenate([photo[0], photo[-1], photo[:, 0], photo[:, -1]])
+    assert not is_flat(photo, tuple(int(v) for v in np.median(border, 0)))
+
+
+def test_a_phones_exif_orientation_is_applied():
+    img = Image.new("RGB", (300, 200), "white")
+    img.paste((0, 0, 0), (10, 10, 60, 30))
+    exif = img.getexif()
+    exif[0x0112] = 6  # the phone was held on its side: show it turned 90° clockwise
+    buffer = io.BytesIO()
+    img.save(buffer, "JPEG", exif=exif.tobytes())
+    got = read_image(buffer.getvalue())
+    assert got.size == (200, 300)
+    ys, xs = np.nonzero(np.asarray(got.convert("L")) < 128)
+    assert xs.min() > 160 and ys.max() < 70  # the mark went from the top left to the top right

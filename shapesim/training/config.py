@@ -54,6 +54,9 @@ class TrainConfig:
         "agfusion: steps on batch_size identities drawn twice each, every pair through the gate (the stem once "
         "a picture): characters (a share people) by two people, the generator's shapes in two looks",
     )
+    paper: float = option(
+        0.0, "share of pictures made to look like what framing leaves of a photo of paper (lines, grey paper, grain)"
+    )
     one_shot: float = option(1.0, "every_pair: weight of the one-shot loss (each picture picks its identity's other)")
     upright: bool = option(
         False,
@@ -89,6 +92,8 @@ class TrainConfig:
         if self.precision not in ("auto", "fp32", "bf16", "fp16"):
             raise ValueError(f"precision must be one of auto, fp32, bf16, fp16; got {self.precision!r}")
         self.specs()  # validates presets, holdout and shares
+        if not 0 <= self.paper <= 1:
+            raise ValueError(f"paper must be a share in [0, 1], got {self.paper}")
         if not 0 <= self.people < 1 or not 0 <= self.same_alphabet <= 1 or not 0 <= self.people_turn <= 1:
             raise ValueError(
                 "people must be a share in [0, 1) (some pairs stay the generator's); same_alphabet and "

@@ -26,6 +26,7 @@ from ..data import PairBatch, PairGenerator
 from ..metrics import summarise
 from ..models import PairModel
 from ..people import DrawingBank, PeoplePairs
+from ..photos import paper_look
 from ..runtime import autocast_dtype, keep_freed_memory
 from ..spec import preset
 from ..testsets import VALIDATION_SEED, PairSet, predict_batches
@@ -170,10 +171,15 @@ class Trainer:
         if c.every_pair:
             mine = [self.people.group(block, people)] if people else []
             shapes = c.batch_size - people
-            return Group.of(*mine, *([data.group(block, shapes, upright=c.upright)] if shapes else []))
+            group = Group.of(*mine, *([data.group(block, shapes, upright=c.upright)] if shapes else []))
+            return Group(paper_look(group.pictures, c.paper, seed=c.seed * 1_000_003 + block), group.identities)
         start = block * c.batch_size
         pairs = data(start, c.batch_size - people)
-        return Mixed.of(pairs, self.people(start, people)) if people else pairs
+        pairs = Mixed.of(pairs, self.people(start, people)) if people else pairs
+        if c.paper:
+            looked = paper_look(torch.cat([pairs.a, pairs.b]), c.paper, seed=c.seed * 1_000_003 + block)
+            pairs.a, pairs.b = looked[: len(pairs.a)], looked[len(pairs.a) :]
+        return pairs
 
     def step(self, step: int, batch: PairBatch | Mixed | Group | None = None) -> float:
         """One optimiser step on the step's batch (made now unless it was made ahead); returns the loss."""
