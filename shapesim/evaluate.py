@@ -17,6 +17,7 @@ from .hub import WeightsSource
 from .images import ImageError
 from .metrics import binary_metrics
 from .omniglot import one_shot_runs, other_character, same_different_pairs
+from .photos import photo_pairs
 from .predict import Predictor
 from .runtime import atomic_write
 from .shapes import FAMILY_NAMES, NAMED
@@ -26,7 +27,7 @@ from .weights import WeightsFolder
 
 __all__ = ["evaluate_folder", "score_pictures", "one_shot", "one_shot_curve", "mhd_one_shot", "ALL_SETS", "ABOUT"]
 
-ALL_SETS = (*SET_NAMES, "doodles", "doodles-heldout", "plain-64", "plain-128")
+ALL_SETS = (*SET_NAMES, "doodles", "doodles-heldout", "plain-64", "plain-128", "photos", "photo-own")
 ABOUT = {
     "seed": "the origin project's data from the generator: a filled circle or square, any colours",
     "named": "the nine named shapes, filled, outlined and sketched",
@@ -37,6 +38,10 @@ ABOUT = {
     "plain-64": "a filled circle or square 12-20 px across on 64 px, hard-edged, independent uniform "
     "colours, drawn by PIL",
     "plain-128": "the same on 128 px (24-40 px across)",
+    "photos": "the doodles' first pairs drawn on paper (pen, pencil, marker, blue ink; plain, lined, squared) and "
+    "photographed as a phone does (light, shadow, tilt, blur, noise, JPEG, 1600×1200); ``clean_accuracy``: the "
+    "same pairs as drawn",
+    "photo-own": "a photo of a doodle against the doodle itself, as drawn (every pair the same shape)",
     "omniglot": "people's drawings of Omniglot's one-shot runs (evaluation alphabets training never sees): a "
     "test drawing with its own character's drawing by another person, or with another character of its alphabet",
 }
@@ -68,14 +73,16 @@ def evaluate_folder(
         results[test_set.name] = score(predictor.model, test_set)
     n_doodles = min(pairs, 400)
     held_families = tuple(f for f in FAMILY_NAMES if f in holdout)
+    kept = tuple(n for n in NAMED if n not in holdout)
     for name in names:
         if name == "doodles":
-            kept = tuple(n for n in NAMED if n not in holdout)
             results[name] = score_pictures(predictor, *doodle_pairs(n_doodles, seed=0, named=kept)[:3])
         elif name == "doodles-heldout" and held_families:
             results[name] = score_pictures(predictor, *doodle_pairs(n_doodles, seed=1, families=held_families)[:3])
         elif name.startswith("plain-"):
             results[name] = score_pictures(predictor, *plain_pairs(pairs, seed=2, size=int(name[6:])))
+    if {"photos", "photo-own"} & set(names):
+        results |= {k: v for k, v in photo_sets(predictor, min(pairs, 200), kept).items() if k in names}
     if omniglot is not None:
         runs = one_shot_runs(omniglot)
         results["omniglot"] = {  # upright: a turned character is another one (the benchmark's rule)
@@ -83,6 +90,17 @@ def evaluate_folder(
             "one_shot_error": one_shot(predictor, runs)["error"],
         }
     return results
+
+
+def photo_sets(predictor: Predictor, n: int, named: tuple[str, ...] = NAMED, seed: int = 0) -> dict[str, dict]:
+    """The doodles' first ``n`` pairs photographed on paper (``photos``, with the same pairs as drawn beside:
+    ``clean_accuracy``), and each first photo against its own drawing (``photo-own``: all the same shape)."""
+    a, b, labels = doodle_pairs(n, seed=0, named=named)[:3]
+    photo_a, photo_b, _ = photo_pairs(a, b, labels, seed=seed)
+    photos = score_pictures(predictor, photo_a, photo_b, labels)
+    photos["clean_accuracy"] = score_pictures(predictor, a, b, labels)["accuracy"]
+    own = score_pictures(predictor, photo_a, a, np.ones(n, np.int64))
+    return {"photos": photos, "photo-own": own}
 
 
 def score_pictures(

@@ -69,6 +69,7 @@ def results_table(results: dict[str, dict], holdout: tuple[str, ...] = ()) -> st
     rows = []
     for name, m in results.items():
         label = f"`{name}`" + (f" ({', '.join(holdout)})" if name == "heldout" and holdout else "")
+        label += f" (the same pairs as drawn: {m['clean_accuracy']:.4f})" if "clean_accuracy" in m else ""
         hard = "–" if np.isnan(m["hard_accuracy"]) else f"{m['hard_accuracy']:.4f}"
         rows.append(
             f"| {label} | {m['pairs']} | {m['accuracy']:.4f} | {m['precision']:.4f} | {m['recall']:.4f} "

@@ -153,3 +153,15 @@ def test_a_client_that_goes_away_is_one_line_in_the_log():
     assert record.getMessage() == "a client went away during a request" and record.exc_info is None
     other = logging.LogRecord("uvicorn.error", logging.ERROR, __file__, 1, "something else", (), None)
     assert logging.getLogger("uvicorn.error").filter(other) and other.getMessage() == "something else"
+
+
+def test_a_turned_copy_is_answered_same_shape_turned_and_strict_on_request():
+    from fakes import letter_f, overlap_predictor
+
+    upright, f = overlap_predictor(), letter_f()
+    mirrored = np.asarray(f.transpose(Image.FLIP_LEFT_RIGHT))
+    got = answers.compare(upright, None, np.asarray(f), mirrored)
+    assert max(got.verdict, key=got.verdict.get) == "same shape, mirrored left to right"
+    strict = answers.compare(upright, None, np.asarray(f), mirrored, turns=False)
+    assert max(strict.verdict, key=strict.verdict.get) == "different shapes"
+    assert "no similarity of its own" in got.similarity and "where the ink is" in got.similarity

@@ -8,6 +8,7 @@ import torch
 import torch.nn.functional as F
 from PIL import Image, ImageDraw
 
+from fakes import letter_f, overlap_predictor
 from shapesim.images import Framing
 from shapesim.models import AGFusionModel
 from shapesim.predict import CHUNK, Comparison, Predictor, _heatmap, overlay
@@ -322,40 +323,9 @@ def test_the_bundled_model_answers_every_example_of_the_app_as_a_person_would():
     assert wrong == {}
 
 
-class Overlap(torch.nn.Module):
-    """A model that tells turned copies apart by construction: "the same" when the two framed pictures' ink
-    overlaps (its maps: where the ink is). For the Predictor's search itself, without training a model."""
-
-    upright, has_embeddings, has_maps = True, False, True
-    arch = "overlap"
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.scale = torch.nn.Parameter(torch.tensor(20.0))
-
-    def forward(self, a, b):
-        from shapesim.models import FusionOutput, canonicalise
-
-        x, y = canonicalise(a), canonicalise(b)
-        iou = (x * y).sum((1, 2, 3)) / (x + y - x * y).sum((1, 2, 3)).clamp(min=1e-6)
-        maps = [F.avg_pool2d(v, 4) for v in (x, y)]
-        return FusionOutput(self.scale * (iou - 0.5), None, None, None, *maps)
-
-
-def letter_f(size=200):
-    """An F: no turn or mirror image of it is an F."""
-    img = Image.new("RGB", (size, size), "white")
-    d = ImageDraw.Draw(img)
-    d.line([(70, 170), (70, 30), (140, 30)], fill="black", width=12)
-    d.line([(70, 95), (120, 95)], fill="black", width=12)
-    return img
-
-
 @pytest.fixture(scope="module")
 def upright():
-    from shapesim.hub import WeightsSource
-
-    return Predictor(Overlap(), WeightsSource(".", "folder", "test"), image_size=32, device="cpu")
+    return overlap_predictor()
 
 
 @pytest.mark.parametrize(
