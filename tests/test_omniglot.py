@@ -30,8 +30,8 @@ def test_the_background_drawings_as_pictures_and_pen_trajectories(data):
     assert all(len(v) == 20 for v in drawers.values())
     traced = [d for d in data.drawings if d.strokes]
     assert len(traced) == 242 * 20  # the small sets' characters: Greek and Latin in both archives, once
-    assert {data.characters[d.character].alphabet for d in traced} == {
-        "Balinese", "Early_Aramaic", "Greek", "Japanese_(katakana)", "Korean", "Latin", "Sanskrit", "Tagalog"}  # fmt: skip
+    small_sets = {"Balinese", "Early_Aramaic", "Greek", "Japanese_(katakana)", "Korean", "Latin", "Sanskrit", "Tagalog"}
+    assert {data.characters[d.character].alphabet for d in traced} == small_sets
     assert all(s.ndim == 2 and s.shape[1] == 2 for d in traced for s in d.strokes)
     points = np.concatenate([s for d in traced for s in d.strokes])
     assert points.min() > -5 and points.max() < SIDE + 20  # picture pixels, y down (the files store y up)

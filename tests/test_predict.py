@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
+from fakes import letter_f, overlap_predictor
 from PIL import Image, ImageDraw
 
-from fakes import letter_f, overlap_predictor
 from shapesim.images import Framing
 from shapesim.models import AGFusionModel
 from shapesim.predict import CHUNK, Comparison, Predictor, _heatmap, overlay
