@@ -3,7 +3,11 @@
     python -m benchmarks.inference [--json]
 
 - compare(): one pair of 280×280 canvas drawings, end to end (decoding,
-  framing, the model, both heatmaps), p50 and p95 over --repeats calls;
+  framing, the model, both heatmaps), p50 and p95 over --repeats calls; for a
+  model trained upright, with the search of picture B's eight turned and mirrored
+  copies (the default) and without it (``turns=False``), alternating, side by side;
+- a phone's photo: a 4000×3000 JPEG file of a drawing on paper against a canvas
+  drawing, end to end, and how much of it is reading and framing the photo;
 - compare_batch(): pairs per second in batches of --batch, with the answers
   only (heatmaps are made when read) and with both heatmaps of every pair read;
 - where a batch's time goes: the model alone on the same pairs already
@@ -20,7 +24,9 @@ first in a plain process, before that setting, for scripts that skip it.
 
 from __future__ import annotations
 
+import tempfile
 import time
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -28,6 +34,7 @@ from torch.utils.flop_counter import FlopCounterMode
 
 from benchmarks.common import markdown_table, matmul_gflops, parser, publish, setup
 from shapesim.doodles import doodle_pairs
+from shapesim.photos import photograph
 from shapesim.predict import CHUNK, Predictor
 from shapesim.runtime import keep_freed_memory
 
@@ -55,6 +62,37 @@ def flops_per_pair(predictor: Predictor, a: torch.Tensor, b: torch.Tensor) -> fl
     return counter.get_total_flops() / len(a)
 
 
+def side_by_side(predictor: Predictor, a, b, repeats: int) -> tuple[np.ndarray, np.ndarray]:
+    """compare() without and with the orientation search, alternating: ms of each (the same when the model
+    does not search)."""
+    strict, search = [], []
+    for _ in range(repeats):
+        for turns, out in ((False, strict), (True, search)):
+            t = time.perf_counter()
+            c = predictor.compare(a, b, turns=turns)
+            c.heatmap_a, c.heatmap_b  # noqa: B018
+            out.append(time.perf_counter() - t)
+    return np.array(strict) * 1000, np.array(search) * 1000
+
+
+def phone_photo(predictor: Predictor, drawing, other, repeats: int) -> tuple[float, float]:
+    """ms to compare a 4000×3000 JPEG file of ``drawing`` on paper with ``other`` (p50), and to read and frame
+    the photo alone."""
+    photo = photograph(drawing, np.random.default_rng(0), size=(4000, 3000), quality=90)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "photo.jpg"
+        photo.save(path, quality=90)
+
+        def answer() -> None:
+            c = predictor.compare(str(path), other)
+            c.heatmap_a, c.heatmap_b  # noqa: B018
+
+        answer()
+        whole = timings(answer, repeats)
+        framing = timings(lambda: predictor.prepare(str(path)), repeats)
+    return 1000 * float(np.median(whole)), 1000 * float(np.median(framing))
+
+
 def main() -> None:
     p = parser(__doc__)
     p.add_argument("--weights", default=None)
@@ -79,6 +117,8 @@ def main() -> None:
     for _ in range(5):
         compare()
     single = timings(compare, args.repeats) * 1000
+    strict, search = side_by_side(predictor, a[0], b[0], args.repeats)
+    photo_ms, photo_framing_ms = phone_photo(predictor, a[1], b[1], max(5, args.repeats // 10))
     predictor.compare_batch(a, b)
     batch = timings(lambda: predictor.compare_batch(a, b), max(5, args.repeats // 10))
     heat = timings(with_heatmaps, max(5, args.repeats // 10))
@@ -103,9 +143,36 @@ def main() -> None:
         "matmul_gflops_fp32": round(gflops, 1),
         "model_limit_pairs_per_s": round(limit, 1),
         "place_p50_ms": round(float(np.percentile(place, 50)), 3),
+        "upright": predictor.model.upright,
+        "compare_strict_p50_ms": round(float(np.percentile(strict, 50)), 2),
+        "compare_search_p50_ms": round(float(np.percentile(search, 50)), 2),
+        "compare_search_p95_ms": round(float(np.percentile(search, 95)), 2),
+        "search_over_strict": round(float(np.median(search) / np.median(strict)), 2),
+        "photo_4000x3000_p50_ms": round(photo_ms, 1),
+        "photo_reading_and_framing_ms": round(photo_framing_ms, 1),
     }
+    turned = (
+        [
+            [
+                "`compare` one pair, searching B's 8 turned and mirrored copies (the default), p50 / p95",
+                f"{figures['compare_search_p50_ms']:.1f} ms / {figures['compare_search_p95_ms']:.1f} ms",
+            ],
+            [
+                "the same pairs without the search (`turns=False`), alternating with it, p50; the search's cost",
+                f"{figures['compare_strict_p50_ms']:.1f} ms; **{figures['search_over_strict']:.2f}×**",
+            ],
+        ]
+        if predictor.model.upright
+        else [["(the model was not trained upright: it searches no turned copies)", "–"]]
+    )
     rows = [
         ["`compare` one pair, p50 / p95", f"{figures['compare_p50_ms']:.1f} ms / {figures['compare_p95_ms']:.1f} ms"],
+        *turned,
+        [
+            "`compare` a phone's photo (4000×3000 JPEG file of a drawing on paper) with a drawing, p50; of it, "
+            "reading and framing the photo",
+            f"{figures['photo_4000x3000_p50_ms']:.0f} ms; {figures['photo_reading_and_framing_ms']:.0f} ms",
+        ],
         [f"`compare_batch`, batches of {args.batch}", f"{figures['batch_pairs_per_s']:.0f} pairs/s"],
         [
             f"`compare_batch`, batches of {args.batch}, both heatmaps of every pair read",
