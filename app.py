@@ -95,6 +95,7 @@ def layout(predictor: Predictor, atlas, models: Predictors) -> Page:
                 with gr.Column(min_width=300):
                     c[f"sheet_{side.lower()}"] = _sheet(side)
                     c[f"upload_{side.lower()}"] = gr.UploadButton(f"Upload picture {side}", size="sm",
+                                                                  file_types=["image"],
                                                                   elem_id=f"upload_{side.lower()}")  # fmt: skip
             with gr.Column(min_width=300):
                 c["verdict"] = gr.Label(label="Verdict", num_top_classes=2, elem_id="verdict")
@@ -155,6 +156,20 @@ def wire(page: Page, models: Predictors, atlas) -> None:
             picture = answers.uploaded(path, side)
         except Mistake as mistake:
             return p.shown(Answer(mistake=str(mistake)))
+        return placed(picture, value_a, value_b, under_a, under_b, name, turns, on, side)
+
+    def pasted(value, value_a, value_b, under_a, under_b, name, turns, on, side: str) -> dict:
+        """A picture pasted or dropped on a sheet: as an upload; or what is wrong with it (text, too large),
+        the sheet as it was."""
+        try:
+            picture = answers.given(value, side)
+        except Mistake as mistake:
+            kept = {k: v for k, v in (value or {}).items() if not k.startswith("given")}
+            return {**p.shown(Answer(mistake=str(mistake))), (p.sheet_a if side == "A" else p.sheet_b): kept}
+        return placed(picture, value_a, value_b, under_a, under_b, name, turns, on, side)
+
+    def placed(picture, value_a, value_b, under_a, under_b, name, turns, on, side: str) -> dict:
+        """A picture shown on its sheet (strokes there are gone) and kept whole; the answer, as after a stroke."""
         if side == "A":
             value_a, under_a = sheet.showing(picture), picture
         else:
@@ -213,6 +228,8 @@ def wire(page: Page, models: Predictors, atlas) -> None:
         s.input(drawn, [*sheets, p.live], outputs, trigger_mode="always_last", show_progress="hidden", **PRIVATE)
     for button, side in ((p.upload_a, "A"), (p.upload_b, "B")):
         button.upload(partial(upload, side=side), [button, *sheets, p.live], held | outputs, **PRIVATE)
+    for s, side in ((p.sheet_a, "A"), (p.sheet_b, "B")):
+        s.submit(partial(pasted, side=side), [s, *sheets, p.live], held | outputs, **PRIVATE)
     p.swap.click(swapped, sheets, held | outputs, api_name="swap")
     p.clear.click(cleared, None, held | outputs | {p.note}, js=sheet.CLEAR_JS, api_name="clear")
     p.random.click(random_pair, [p.preset, p.counter, p.chosen, p.turns], held | outputs | {p.note, p.counter},

@@ -27,6 +27,7 @@ __all__ = [
     "compare",
     "pictures",
     "uploaded",
+    "given",
     "unreadable",
     "random_pair",
     "similar",
@@ -146,12 +147,23 @@ class _Disconnects(logging.Filter):
         return True
 
 
-def uploaded(path: str | None, side: str) -> np.ndarray:
-    """An uploaded file, read by shapesim's reader; a :class:`Mistake` if it is no picture."""
+def uploaded(path: str | bytes | None, side: str) -> np.ndarray:
+    """An uploaded file (or its bytes), read by shapesim's reader; a :class:`Mistake` if it is no picture."""
     try:
         return np.asarray(read_image(path))
     except ImageError as err:
         raise Mistake(f"Picture {side} cannot be used: {err}.") from err
+
+
+def given(value: dict | None, side: str) -> np.ndarray:
+    """A picture pasted or dropped on a sheet (:func:`shapesim.sheet.given`), read as an upload is; a
+    :class:`Mistake` if it is none (text, too large, not a picture)."""
+    try:
+        return uploaded(sheet.given(value), side)
+    except Mistake:
+        raise
+    except ValueError as why:
+        raise Mistake(f"Picture {side} cannot be used: {why}.") from why
 
 
 def unreadable(paths: list[str | None], label: str) -> Mistake:

@@ -8,10 +8,13 @@ hundred numbers. A sheet's value is plain JSON::
     {"width": 280, "height": 280,          # the sheet's size, pixels (an upload: shown at most 560 px)
      "picture": "data:image/png;base64,…",  # an uploaded picture shown under the strokes, or ""
      "strokes": [[x0, y0, x1, y1, …], …],   # in the sheet's pixels, in the order drawn
-     "pen": 6}                              # the pen's width, pixels
+     "pen": 6,                              # the pen's width, pixels
+     "given": "data:image/…;base64,…"}      # a picture pasted (Ctrl+V) or dropped on the sheet, on its
+                                            # way to the server (or "given_error": what was wrong)
 
 An uploaded picture itself stays on the server (the app keeps it in the session's state) and the
-strokes are drawn over it at its own size (:func:`picture`).
+strokes are drawn over it at its own size (:func:`picture`). A pasted or dropped picture is sent once
+(the sheet's ``submit`` event) and read by :func:`given` as an upload is.
 """
 
 from __future__ import annotations
@@ -22,11 +25,25 @@ import io
 import numpy as np
 from PIL import Image, ImageDraw
 
-__all__ = ["SIDE", "PEN", "blank", "showing", "picture", "is_drawn", "SHEET_HTML", "SHEET_JS", "SHEET_CSS", "CLEAR_JS"]
+__all__ = [
+    "SIDE",
+    "PEN",
+    "MAX_GIVEN",
+    "blank",
+    "showing",
+    "picture",
+    "is_drawn",
+    "given",
+    "SHEET_HTML",
+    "SHEET_JS",
+    "SHEET_CSS",
+    "CLEAR_JS",
+]
 
 SIDE = 280  # a blank sheet's side, pixels: small canvases draw smoothly
 PEN = 6  # the pen's width on a blank sheet, pixels
 SHOWN = 560  # an uploaded picture is shown at most this large (the server keeps it whole)
+MAX_GIVEN = 10_000_000  # bytes of a pasted or dropped picture, as the app's upload limit (app.MAX_UPLOAD)
 
 
 def blank() -> dict:
@@ -75,6 +92,26 @@ def picture(value: dict | None, under: np.ndarray | None = None) -> np.ndarray |
             for x, y in (xy[0], xy[-1]):  # round ends, and a dot for a tap
                 draw.ellipse([x - pen / 2, y - pen / 2, x + pen / 2, y + pen / 2], fill="black")
     return np.asarray(img)
+
+
+def given(value: dict | None) -> bytes:
+    """The picture pasted or dropped on a sheet, as the file's bytes; a ValueError that says what is wrong
+    with it (nothing given, not a picture, too large)."""
+    value = value or {}
+    if value.get("given_error"):
+        raise ValueError(str(value["given_error"])[:200])
+    url = value.get("given") or ""
+    if not isinstance(url, str) or not url.startswith("data:") or "," not in url:
+        raise ValueError("nothing was pasted or dropped: paste (Ctrl+V) or drop a picture on the sheet")
+    head, data = url.split(",", 1)
+    if len(data) * 3 // 4 > MAX_GIVEN:
+        raise ValueError(f"it is too large: {len(data) * 3 / 4 / 1e6:.0f} MB; the limit is {MAX_GIVEN // 1_000_000} MB")
+    if not head.startswith("data:image/"):
+        raise ValueError(f"it is not a picture ({head[5:].split(';')[0] or 'unknown kind'})")
+    try:
+        return base64.b64decode(data, validate=True)
+    except ValueError as err:
+        raise ValueError("it arrived damaged and cannot be read") from err
 
 
 def _strokes(value: dict) -> list[list[tuple[float, float]]]:
@@ -145,13 +182,50 @@ const up = () => {
 };
 element.addEventListener('pointerup', up);
 element.addEventListener('pointercancel', up);
+// A picture pasted (Ctrl+V with the pointer over the sheet, or the sheet focused) or dropped on it goes to the
+// server once, as an upload does; what is wrong with it (text, too large) goes instead, to be said in words.
+const MAX = __MAX_GIVEN__;
+const refuse = why => { props.value = {...(props.value || {}), given: '', given_error: why}; trigger('submit'); };
+const give = (file, how) => {
+  const v = props.value || {};
+  if (!file) return refuse(how === 'paste' ? 'the clipboard holds no picture (copy a picture, then paste)'
+                                           : 'what was dropped is not a file (drop a picture file)');
+  const mb = Math.round(file.size / 1e6);
+  if (file.size > MAX) return refuse(`it is too large: ${mb} MB; the limit is ${MAX / 1e6} MB`);
+  const reader = new FileReader();
+  reader.onload = () => { props.value = {...v, given: reader.result, given_error: ''}; trigger('submit'); };
+  reader.readAsDataURL(file);
+};
+const fileOf = items => { for (const it of items || []) if (it.kind === 'file') return it.getAsFile(); return null; };
+element.tabIndex = 0;
+element.addEventListener('pointerenter', () => { window.__shapesimSheet = element; });
+element.addEventListener('paste', e => {
+  e.preventDefault(); e.stopPropagation(); give(fileOf(e.clipboardData && e.clipboardData.items), 'paste');
+});
+if (!window.__shapesimPaste) {  // one listener for the page: a paste goes to the sheet under the pointer
+  window.__shapesimPaste = true;
+  document.addEventListener('paste', e => {
+    const sheet = window.__shapesimSheet;
+    if (!sheet || !sheet.matches(':hover') || e.defaultPrevented) return;
+    sheet.dispatchEvent(new ClipboardEvent('paste', {clipboardData: e.clipboardData, bubbles: false}));
+    e.preventDefault();
+  });
+}
+element.addEventListener('dragover', e => { e.preventDefault(); element.classList.add('dropping'); });
+element.addEventListener('dragleave', () => element.classList.remove('dropping'));
+element.addEventListener('drop', e => {
+  e.preventDefault(); element.classList.remove('dropping');
+  const files = e.dataTransfer && e.dataTransfer.files;
+  give(files && files.length ? files[0] : null, 'drop');
+});
 watch('value', redraw);
 redraw();
-"""
+""".replace("__MAX_GIVEN__", str(MAX_GIVEN))
 # Clear blanks both sheets in the browser at once; the server's blank sheets follow.
 CLEAR_JS = "() => document.querySelectorAll('.sheet canvas').forEach(c => c.getContext('2d').clearRect(0, 0, 1e5, 1e5))"
 SHEET_CSS = """
 .sheet { display: flex; justify-content: center; }
 .sheet canvas { width: 100%; max-width: 280px; height: auto; border: 1px solid var(--border-color-primary, #ccc);
                 border-radius: 6px; touch-action: none; cursor: crosshair; background: #fff; }
+.dropping .sheet canvas { outline: 3px dashed var(--color-accent, #f97316); outline-offset: 2px; }
 """

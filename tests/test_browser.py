@@ -174,6 +174,66 @@ def test_a_file_that_is_not_a_picture_says_so_in_the_verdicts_place(page, tmp_pa
     assert not page.locator(".toast-body").count()
 
 
+# A picture put on a sheet as the browser gives one: a paste (Ctrl+V) carries it in the clipboard event, a
+# drop in the drag event; what is given may also be text, or too large.
+_GIVE = """([id, kind, b64, type]) => {
+    const sheet = document.querySelector('#' + id);
+    const data = new DataTransfer();
+    if (type === 'text/plain') data.setData('text/plain', atob(b64));
+    else if (b64 !== null) {
+        const bytes = Uint8Array.from(atob(b64), c => c.charCodeAt(0));
+        data.items.add(new File([bytes], 'picture', {type}));
+    }
+    const target = sheet.querySelector('.sheet') || sheet;
+    target.dispatchEvent(kind === 'paste'
+        ? new ClipboardEvent('paste', {clipboardData: data, bubbles: true, cancelable: true})
+        : new DragEvent('drop', {dataTransfer: data, bubbles: true, cancelable: true}));
+}"""
+
+
+def _give(page, sheet: str, kind: str, path=None, data: bytes | None = None, kind_of: str = "image/png") -> None:
+    import base64
+
+    raw = Path(path).read_bytes() if path else data
+    page.evaluate(_GIVE, [sheet, kind, None if raw is None else base64.b64encode(raw).decode(), kind_of])
+
+
+def test_a_picture_pasted_or_dropped_on_a_sheet_is_answered_as_an_upload(page, tmp_path):
+    red_circle = _coloured(tmp_path / "a.png", "circle", (400, 300), (220, 30, 30), (30, 60, 200))
+    green_square = _coloured(tmp_path / "c.png", "square", (300, 400), (30, 160, 30), (240, 220, 40))
+    green_circle = _coloured(tmp_path / "b.png", "circle", (300, 400), (30, 160, 30), (240, 220, 40))
+    _give(page, "canvas_a", "paste", red_circle)
+    _give(page, "canvas_b", "drop", green_circle)
+    assert _answer(page) == "same shape"
+    old = _verdict(page)
+    _give(page, "canvas_b", "paste", green_square)
+    assert _answer(page, old) == "different shapes"
+
+
+@pytest.mark.parametrize(
+    "what, said",
+    [
+        ("text", "the clipboard holds no picture"),
+        ("huge", "it is too large: 12 MB; the limit is 10 MB"),
+        ("not a picture", "not a picture"),
+    ],
+)
+def test_a_bad_paste_gets_one_clear_message(page, what, said):
+    stroke(page, "canvas_a", CIRCLE)
+    if what == "text":
+        _give(page, "canvas_b", "paste", data=b"shopping list: eggs, milk", kind_of="text/plain")
+    elif what == "huge":
+        _give(page, "canvas_b", "drop", data=b"\x89PNG" + bytes(12_000_000))
+    else:
+        _give(page, "canvas_b", "drop", data=b"shopping list", kind_of="image/png")
+    message = page.locator("#message")
+    message.wait_for(state="visible")
+    assert "Picture B cannot be used" in message.inner_text() and said in message.inner_text()
+    assert not page.locator(".toast-body").count()
+    stroke(page, "canvas_b", SQUARE)  # the sheet still draws, and answers
+    assert _answer(page) == "different shapes"
+
+
 def test_the_map_shows_your_pictures_and_what_you_pick(page):
     stroke(page, "canvas_a", CIRCLE)
     stroke(page, "canvas_b", SQUARE)
