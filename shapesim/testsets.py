@@ -90,8 +90,12 @@ def pair_logits(model: nn.Module, a: torch.Tensor, b: torch.Tensor, *, turns: bo
     :class:`~shapesim.predict.Predictor` gives by default: b's turned and mirrored copies searched."""
     if not (turns and getattr(model, "upright", False)):
         return model(a, b).logit
-    logits = model(a.repeat_interleave(TURNS, 0), all_turns(b).flatten(0, 1)).logit.view(len(a), TURNS)
-    return logits.gather(1, best_turn(logits)[:, None])[:, 0]
+    out = []
+    for i in range(0, len(a), 32):  # 32 pairs: 288 pictures a pass, whose feature maps fit in memory
+        x, y = a[i : i + 32], b[i : i + 32]
+        logits = model(x.repeat_interleave(TURNS, 0), all_turns(y).flatten(0, 1)).logit.view(len(x), TURNS)
+        out.append(logits.gather(1, best_turn(logits)[:, None])[:, 0])
+    return torch.cat(out)
 
 
 @torch.no_grad()

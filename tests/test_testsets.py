@@ -48,3 +48,21 @@ def test_a_test_sets_pairs_depend_only_on_its_name():
         (alone,) = make_test_sets(32, holdout=HELD, n=12, names=(name,))
         batch = alone.generator.batch(alone.index)
         assert torch.equal(batch.a, everything[name].a) and torch.equal(batch.label, everything[name].label), name
+
+
+def test_an_upright_models_answer_searches_the_turned_copies_as_the_predictor_does():
+    """A model trained upright is scored as the app answers by default: b's best turned or mirrored copy."""
+    import torch
+
+    from fakes import Overlap
+    from shapesim.models import turn
+    from shapesim.testsets import pair_logits
+
+    a = torch.zeros(3, 3, 32, 32)
+    a[:, :, 4:28, 4:10] = 1  # an L: a long bar and a short foot
+    a[:, :, 22:28, 4:18] = 1
+    b = torch.stack([a[0], turn(a[1], 1), turn(a[2], 4)])  # as drawn, turned, mirrored
+    model = Overlap()
+    searched = pair_logits(model, a, b)
+    strict = pair_logits(model, a, b, turns=False)
+    assert (searched > 0).all() and strict[0] > 0 and (strict[1:] < 0).all()
