@@ -53,8 +53,8 @@ def test_a_test_sets_pairs_depend_only_on_its_name():
 def test_an_upright_models_answer_searches_the_turned_copies_as_the_predictor_does():
     """A model trained upright is scored as the app answers by default: b's best turned or mirrored copy."""
     import torch
-
     from fakes import Overlap
+
     from shapesim.models import turn
     from shapesim.testsets import pair_logits
 
