@@ -19,12 +19,13 @@ from pathlib import Path
 import torch
 
 README = Path(__file__).resolve().parent.parent / "README.md"
+DOCS = README.parent / "docs"  # the pages beside the README: a benchmark's table lives on one of them
 
 
 def parser(description: str) -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(description=description)
     p.add_argument("--json", action="store_true", help="print the figures as one JSON object (changes no file)")
-    p.add_argument("--no-readme", action="store_true", help="do not rewrite the README table")
+    p.add_argument("--no-readme", action="store_true", help="do not rewrite the table in the README or docs/")
     p.add_argument("--threads", type=int, default=None, help="torch threads (default: all cores)")
     return p
 
@@ -68,19 +69,29 @@ def markdown_table(header: list[str], rows: list[list[object]]) -> str:
     return "\n".join(lines)
 
 
-def publish(name: str, figures: dict, table: str, args: argparse.Namespace) -> None:
-    """Print the figures as JSON (``--json``: no file changes), or print the table and put it in the README
-    between its markers (unless ``--no-readme``)."""
+def publish(name: str, figures: dict, table: str, args: argparse.Namespace, more: dict[str, str] | None = None) -> None:
+    """Print the figures as JSON (``--json``: no file changes), or print the table and put it between its markers
+    (``<!-- name:start -->`` … ``<!-- name:end -->``) on every page that has them: the README or a page of docs/
+    (unless ``--no-readme``). ``more`` are further tables by marker name (a short one for the README, say)."""
     command = "python -m " + shlex.join([f"benchmarks.{Path(sys.argv[0]).stem}", *sys.argv[1:]])
-    block = f"{table}\n\n<sub>`{command}` on {machine()}.</sub>"
+    blocks = {
+        key: f"{text}\n\n<sub>`{command}` on {machine()}.</sub>" for key, text in {name: table, **(more or {})}.items()
+    }
     if args.json:
         print(json.dumps(figures))
         return
-    print(block)
-    if not args.no_readme:
-        start, end = f"<!-- {name}:start -->", f"<!-- {name}:end -->"
-        text = README.read_text()
+    print(blocks[name])
+    if args.no_readme:
+        return
+    pages = [README, *sorted(DOCS.glob("*.md"))] if DOCS.is_dir() else [README]
+    for key, block in blocks.items():
+        start, end = f"<!-- {key}:start -->", f"<!-- {key}:end -->"
         pattern = re.compile(re.escape(start) + ".*?" + re.escape(end), re.S)
-        if not pattern.search(text):
-            raise SystemExit(f"README.md has no {start} ... {end} block for this benchmark")
-        README.write_text(pattern.sub(lambda _: f"{start}\n{block}\n{end}", text))
+        written, replacement = 0, f"{start}\n{block}\n{end}"
+        for page in pages:
+            text = page.read_text()
+            if pattern.search(text):
+                page.write_text(pattern.sub(lambda _, r=replacement: r, text))
+                written += 1
+        if not written:
+            raise SystemExit(f"neither README.md nor docs/ has a {start} ... {end} block for this benchmark")

@@ -15,6 +15,10 @@ def test_a_json_run_prints_figures_and_changes_no_file(tmp_path, monkeypatch, ca
     readme = tmp_path / "README.md"
     readme.write_text("intro\n<!-- x:start -->\nold\n<!-- x:end -->\nend\n")
     monkeypatch.setattr(common, "README", readme)
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "page.md").write_text("# page\n<!-- y:start -->\n<!-- y:end -->\n")
+    monkeypatch.setattr(common, "DOCS", docs)
     monkeypatch.setattr(sys, "argv", [str(ROOT / "benchmarks" / "x.py"), "--only", "a b"])
     common.publish("x", {"f1": 0.5}, "| t |", argparse.Namespace(json=True, no_readme=False))
     assert json.loads(capsys.readouterr().out) == {"f1": 0.5}
@@ -23,6 +27,10 @@ def test_a_json_run_prints_figures_and_changes_no_file(tmp_path, monkeypatch, ca
     text = readme.read_text()
     assert "old" not in text and "| t |" in text and text.startswith("intro\n") and text.endswith("end\n")
     assert "`python -m benchmarks.x --only 'a b'` on" in text  # the command, as one could paste it
+    common.publish(
+        "y", {"f1": 0.5}, "| on a page |", argparse.Namespace(json=False, no_readme=False), {"x": "| short |"}
+    )
+    assert "| on a page |" in (docs / "page.md").read_text() and "| short |" in readme.read_text()
 
 
 def test_the_architectures_benchmark_on_a_tiny_run(tmp_path):
