@@ -196,7 +196,7 @@ def editor_app(predictor):
     the drawing path the app's own sheet replaced, kept to time side by side."""
     import gradio as gr
 
-    from shapesim import answers
+    from shapesim.ui import answers
 
     def picture(value):
         return None if value is None else value.get("composite")

@@ -10,24 +10,23 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import threading
 from dataclasses import dataclass, field, fields
 from functools import cached_property
 from pathlib import Path
 
 import numpy as np
 import torch
-from PIL import Image, ImageDraw
+from PIL import Image
 
 from .atlas import Atlas
+from .heatmaps import decoded, overlay, placed_map
 from .hub import WeightsSource, bundled, resolve
-from .images import Framing, frame, read_image
+from .images import Framing, frame
 from .models import TURN_NAMES, TURNS, FusionOutput, PairModel, all_turns, best_turn, for_inference, turn_back
 from .models.orientation import inverse
 from .runtime import select_device
-from .weights import WeightsFolder
 
-__all__ = ["Comparison", "Predictor", "Predictors", "overlay"]
+__all__ = ["Comparison", "Predictor", "overlay"]  # overlay: shapesim.heatmaps', here too for older callers
 
 log = logging.getLogger(__name__)
 
@@ -106,123 +105,13 @@ class Comparison:
 
     def _heatmap(self, i: int) -> np.ndarray | None:
         side = self.sides[i] if self.sides else None
-        return None if side is None or side.gate is None else _heatmap(side.gate, side.framing)
+        return None if side is None or side.gate is None else placed_map(side.gate, side.framing)
 
     def _overlay(self, i: int, heatmap: np.ndarray | None) -> np.ndarray:
         if not self.sides:
             raise ValueError("this comparison was made without its pictures")
         side = self.sides[i]
         return np.array(side.picture) if heatmap is None else overlay(side.picture, heatmap, side.framing)
-
-
-def _heatmap(attention: torch.Tensor, framing: Framing) -> np.ndarray:
-    """A gate map of the framed square, upsampled bilinearly over it, placed back on the original picture.
-
-    Outside the square the map holds its least value. The upsampling is
-    separable, ``rows @ map @ cols.T``, so no square-sized image is made.
-    """
-    gate = attention.float().reshape(attention.shape[-2:])
-    least = float(gate.min())
-    rows = _bilinear_weights(framing.top, framing.side, gate.shape[0], framing.height)
-    cols = _bilinear_weights(framing.left, framing.side, gate.shape[1], framing.width)
-    # In torch, not numpy: numpy's BLAS threads would fight torch's for the cores (3x slower answers here).
-    out = torch.from_numpy(rows) @ (gate - least) @ torch.from_numpy(cols).T + least
-    return out.clamp_(0, 1).numpy()
-
-
-def _bilinear_weights(start: float, side: float, cells: int, length: int) -> np.ndarray:
-    """``(length, cells)``: how much each of ``cells`` map cells, stretched over ``[start, start + side)``,
-    counts at each pixel of a picture row or column (torch's bilinear with ``align_corners=False``);
-    pixels outside the stretch get nothing."""
-    pixel = np.arange(length)
-    pos = np.clip((pixel + 0.5 - start) * (cells / side) - 0.5, 0, cells - 1)
-    lo = pos.astype(np.int64)
-    frac = (pos - lo).astype(np.float32)
-    weights = np.zeros((length, cells), np.float32)
-    weights[pixel, lo] = 1 - frac
-    weights[pixel, np.minimum(lo + 1, cells - 1)] += frac
-    weights[(pixel < start) | (pixel >= start + side)] = 0
-    return weights
-
-
-# matplotlib's viridis at nine stops; interpolating them is indistinguishable by eye and
-# keeps matplotlib (a second of import) out of the request path.
-_VIRIDIS = (
-    np.array(
-        [
-            [68, 1, 84],
-            [72, 40, 120],
-            [62, 73, 137],
-            [49, 104, 142],
-            [38, 130, 142],
-            [31, 158, 137],
-            [53, 183, 121],
-            [110, 206, 88],
-            [253, 231, 37],
-        ],
-        dtype=np.float32,
-    )
-    / 255
-)
-
-
-def _viridis_table(levels: int = 256) -> np.ndarray:
-    """``(levels, 3)`` colours interpolated between the stops, looked up per pixel instead of computed."""
-    pos = np.linspace(0, len(_VIRIDIS) - 1, levels)
-    lo = np.minimum(pos.astype(np.int64), len(_VIRIDIS) - 2)
-    frac = (pos - lo)[:, None]
-    return (_VIRIDIS[lo] * (1 - frac) + _VIRIDIS[lo + 1] * frac).astype(np.float32)
-
-
-_VIRIDIS_PALETTE = (_viridis_table() * 255).round().astype(np.uint8).tobytes()  # for PIL's "P" mode
-
-
-def overlay(image: object, heatmap: np.ndarray, framing: Framing | None = None, alpha: float = 0.55) -> np.ndarray:
-    """The picture with ``heatmap`` blended over it: ``(H, W, 3)`` uint8 RGB.
-
-    The colours run from dark blue (the gate ignored this) through green to
-    yellow (the gate looked here), matplotlib's *viridis*, scaled to the map's
-    own range so that a weak but focused gate still shows. The picture goes
-    grey underneath, so that the colours belong to the heatmap. With the
-    ``framing`` the model saw the picture in, only that square is coloured (its
-    edge drawn thin); outside it the picture stays as it is.
-    """
-    picture = _decoded(image)
-    heat = np.asarray(heatmap, dtype=np.float32)
-    if heat.shape != (picture.height, picture.width):
-        raise ValueError(f"the heatmap {heat.shape} is not the size of the picture {(picture.height, picture.width)}")
-    inside = None
-    if framing is not None:
-        box = _square_box(framing)
-        inside = np.zeros(heat.shape, bool)
-        inside[box[1] : box[3], box[0] : box[2]] = True
-        if inside.all():
-            inside = None
-    values = heat if inside is None else heat[inside]
-    lo, hi = float(values.min()), float(values.max())
-    scale = 255 / (hi - lo) if hi - lo > 1e-6 else 0.0
-    coloured = Image.fromarray(((heat - lo) * scale + 0.5).clip(0, 255).astype(np.uint8))
-    coloured.putpalette(_VIRIDIS_PALETTE)  # each level its colour, in PIL's C loops
-    grey = picture.convert("L").convert("RGB")
-    blended = Image.blend(grey, coloured.convert("RGB"), alpha)
-    if inside is None:
-        return np.array(blended)  # a copy the caller may change
-    out = Image.composite(blended, picture, Image.fromarray(inside.astype(np.uint8) * 255))
-    ImageDraw.Draw(out).rectangle([box[0], box[1], box[2] - 1, box[3] - 1], outline=(255, 255, 255), width=1)
-    return np.array(out)
-
-
-def _square_box(framing: Framing) -> tuple[int, int, int, int]:
-    """The part of the picture the model's square covers: (left, top, right, bottom), pixels."""
-    left, top = max(0, round(framing.left)), max(0, round(framing.top))
-    right = min(framing.width, round(framing.left + framing.side))
-    bottom = min(framing.height, round(framing.top + framing.side))
-    return left, top, right, bottom
-
-
-def _decoded(image: object) -> Image.Image:
-    """``image`` as an RGB PIL image, read (with :func:`read_image`) only if it is not one already."""
-    return image if isinstance(image, Image.Image) and image.mode == "RGB" else read_image(image)
 
 
 def _key(x: torch.Tensor) -> bytes:
@@ -323,7 +212,7 @@ class Predictor:
 
     def prepare(self, image: object) -> tuple[torch.Tensor, Framing, Image.Image]:
         """One picture → the model's input ``(3, S, S)``, where it was cut from, and the picture as decoded."""
-        picture = _decoded(image)
+        picture = decoded(image)
         x, framing = frame(picture, self.image_size)
         return x, framing, picture
 
@@ -451,27 +340,3 @@ class Predictor:
             chunk = images[i : i + batch_size].to(self.device, memory_format=self._layout)
             chunks.append(self.network.embed(chunk).float().cpu())
         return torch.cat(chunks).numpy() if chunks else np.zeros((0, 0), np.float32)
-
-
-class Predictors:
-    """The predictor an app started with and other models it may switch to (each folder of
-    ``variants`` holding weights), loaded when first chosen, once, under a lock, on the same device."""
-
-    def __init__(self, main: Predictor, variants: str | Path | None = None) -> None:
-        self.main = main
-        self.name = f"{main.arch} ({main.source.kind})"
-        folders = [WeightsFolder(d) for d in sorted(Path(variants).glob("*"))] if variants else []
-        self.folders = {f.path.name: f.path for f in folders if f.has_weights}  # by their folders' names
-        self._loaded = {self.name: main}
-        self._lock = threading.Lock()
-
-    @property
-    def names(self) -> list[str]:
-        return [self.name, *self.folders]
-
-    def get(self, name: str | None) -> Predictor:
-        """The predictor called ``name``; the main one for a name it does not know."""
-        with self._lock:  # two sessions choosing the same variant load it once
-            if name not in self._loaded and name in self.folders:
-                self._loaded[name] = Predictor.from_pretrained(str(self.folders[name]), device=str(self.main.device))
-            return self._loaded.get(name, self.main)

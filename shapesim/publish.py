@@ -62,7 +62,7 @@ ROOT = Path(__file__).resolve().parent.parent
 # matter tells the Hub how to run it), the figures and examples, the bundled weights. Not the tests,
 # the benchmarks, the design variants or a training run's resume state.
 SPACE_FILES = [
-    *("app.py", "requirements.txt", "README.md", "LICENSE", "shapesim/*.py", "assets/*.png"),
+    *("app.py", "requirements.txt", "README.md", "LICENSE", "docs/*.md", "shapesim/*.py", "assets/*.png"),
     *(f"checkpoints/{name}" for name in WeightsFolder.PUBLISHED),
 ]
 

@@ -65,11 +65,11 @@ def test_a_client_with_one_tls_context_as_the_readme_shows(client, tmp_path):
 def test_client_gets_a_friendly_error_for_an_empty_editor(client, tmp_path, capfd, caplog):
     from gradio_client.exceptions import AppError
 
-    with caplog.at_level("INFO", logger="shapesim.answers"):
+    with caplog.at_level("INFO", logger="shapesim.ui.answers"):
         with pytest.raises(AppError, match="Picture A is empty"):
             client.predict(None, _upload(tmp_path, "b.png", drawing("square")), api_name="/compare")
     assert "Traceback" not in capfd.readouterr().err  # a user's mistake is not a server error
-    assert [r.getMessage() for r in caplog.records if r.name == "shapesim.answers"][-1].startswith("refused: Picture A")
+    assert [r.getMessage() for r in caplog.records if r.name == "shapesim.ui.answers"][-1].startswith("refused: Picture A")
     # and the server keeps serving
     a, b = _upload(tmp_path, "a.png", drawing("circle")), _upload(tmp_path, "b.png", drawing("square"))
     assert client.predict(a, b, api_name="/compare")[0]["label"]

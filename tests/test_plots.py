@@ -53,20 +53,3 @@ def test_training_curves_show_peoples_pairs_and_the_one_shot_error():
     assert [line.get_label() for line in middle.lines][-1] == "F1, people's drawings"
     assert "one-shot" in right.get_title() and list(right.lines[0].get_ydata()) == [0.5, 0.4]
     assert len(training_curves(records[:1]).axes) == 2
-
-
-def test_the_map_labels_a_star_on_its_roomier_side():
-    from test_answers import small_atlas
-
-    from shapesim.atlas import Placement
-    from shapesim.plots import map_svg
-
-    atlas = small_atlas()
-    right, left = atlas.coords[:, 0].argmax(), atlas.coords[:, 0].argmin()
-    marks = [(f"your picture {s}", Placement(*atlas.coords[i], "circle", np.array([i]), np.array([1.0])))
-             for s, i in (("A", right), ("B", left))]  # fmt: skip
-    svg = map_svg(atlas, marks)
-    assert svg.count("<circle") == len(atlas) and svg.count('class="mark"') == 2
-    text = lambda label: svg.split(f">{label}</text>")[0].rsplit("<text", 1)[1]  # noqa: E731
-    assert 'text-anchor="end"' in text("your picture A")  # at the right edge: to the star's left
-    assert "text-anchor" not in text("your picture B")

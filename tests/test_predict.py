@@ -11,7 +11,8 @@ from PIL import Image, ImageDraw
 
 from shapesim.images import Framing
 from shapesim.models import AGFusionModel
-from shapesim.predict import CHUNK, Comparison, Predictor, _heatmap, overlay
+from shapesim.heatmaps import overlay, placed_map
+from shapesim.predict import CHUNK, Comparison, Predictor
 
 
 @pytest.fixture(scope="module")
@@ -179,7 +180,7 @@ def test_a_batch_longer_than_a_chunk_answers_each_pair_as_alone(predictor):
 )
 def test_a_heatmap_is_the_gate_stretched_bilinearly_over_the_framed_square(framing):
     gate = torch.rand(1, 16, 16, generator=torch.Generator().manual_seed(0))
-    heat = _heatmap(gate, framing)
+    heat = placed_map(gate, framing)
     assert heat.shape == (framing.height, framing.width) and heat.dtype == np.float32
     side, x0, y0 = int(framing.side), int(framing.left), int(framing.top)
     stretched = F.interpolate(gate[None], size=(side, side), mode="bilinear", align_corners=False)[0, 0].numpy()
@@ -225,17 +226,6 @@ def test_weights_that_cannot_be_loaded_fall_back_to_the_bundle_when_asked(weight
         Predictor.from_pretrained(str(broken), device="cpu")
     p = Predictor.from_pretrained(str(broken), device="cpu", fallback=True)
     assert p.source.kind == "bundled" and "could not be loaded" in p.weights
-
-
-def test_predictors_list_the_variants_and_load_each_once(predictor, variants):
-    from shapesim.predict import Predictors
-
-    models = Predictors(predictor, variants)
-    assert models.names == [models.name, "concat", "regionmatch"]  # each by its folder's name, once
-    assert models.get(models.name) is predictor and models.get("no such model") is predictor
-    concat = models.get("concat")
-    assert concat.arch == "concat" and models.get("concat") is concat
-    assert Predictors(predictor).names == [models.name]
 
 
 def test_swapping_two_pictures_gives_the_very_same_numbers(predictor):

@@ -1,15 +1,16 @@
-"""What the app shows, as plain data (shapesim/answers.py): answers, mistakes in words, uploads, random pairs."""
+"""What the app shows, as plain data (shapesim/ui/answers.py): answers, mistakes in words, uploads, random pairs."""
 
 import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
-from shapesim import answers, sheet
-from shapesim.answers import Mistake
+from shapesim.ui import answers, sheet
+from shapesim.ui.answers import Mistake
 from shapesim.atlas import Atlas
 from shapesim.card import weights_summary
 from shapesim.hub import WeightsSource
-from shapesim.predict import Predictor, Predictors
+from shapesim.predict import Predictor
+from shapesim.ui.models import Predictors
 
 
 def small_atlas() -> Atlas:
@@ -76,7 +77,7 @@ def test_bad_input_is_a_mistake_in_words(predictor, atlas, a, b, message, caplog
         "tiny": np.zeros((2, 2, 3), np.uint8),
     }
     a, b = (pictures.get(x, x) if isinstance(x, str) else x for x in (a, b))
-    with caplog.at_level("INFO", logger="shapesim.answers"), pytest.raises(Mistake, match=message):
+    with caplog.at_level("INFO", logger="shapesim.ui.answers"), pytest.raises(Mistake, match=message):
         answers.compare(predictor, atlas, a, b)
     assert caplog.records[-1].getMessage().startswith("refused: ")  # one line in the log, no traceback
     shown = answers.answer(predictor, atlas, a, b)  # as the page shows it: the mistake in the verdict's place

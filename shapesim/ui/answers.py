@@ -1,7 +1,7 @@
 """What the app shows, as plain data: the answer for two pictures, or what is wrong with them in words.
 
 The app (``app.py``) lays out components and wires events; everything it shows is made here, where it
-is tested without a browser. A picture arrives as a drawing sheet's value (:mod:`shapesim.sheet`: strokes,
+is tested without a browser. A picture arrives as a drawing sheet's value (:mod:`shapesim.ui.sheet`: strokes,
 over an upload the session keeps), an array, or a file path. A user's mistake is a :class:`Mistake` with
 a message for the page, logged as one line, never a traceback.
 """
@@ -13,12 +13,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..atlas import Atlas
+from ..card import heatmap_meaning
+from ..data import PairGenerator
+from ..images import ImageError, read_image
+from ..predict import Predictor
 from . import sheet
-from .atlas import Atlas
-from .card import heatmap_meaning
-from .data import PairGenerator
-from .images import ImageError, read_image
-from .predict import Predictor
 
 __all__ = [
     "Answer",
@@ -87,7 +87,7 @@ def compare(predictor: Predictor, atlas: Atlas | None, picture_a, picture_b, tur
     try:
         result = predictor.compare(picture_a, picture_b, turns=turns)
     except ImageError as err:
-        raise Mistake(f"That picture cannot be used: {err}.") from err
+        raise Mistake(f"Picture {_refused(predictor, picture_a, picture_b)} cannot be used: {err}.") from err
     similarity = (
         f"**Cosine similarity** of the two embeddings: **{result.similarity:+.3f}** (−1 … +1)"
         if result.similarity is not None
@@ -106,6 +106,15 @@ def compare(predictor: Predictor, atlas: Atlas | None, picture_a, picture_b, tur
         heat_b=result.close_up(1),
         placed=placed,
     )
+
+
+def _refused(predictor: Predictor, picture_a, picture_b) -> str:
+    """Which picture the predictor cannot use ("A" or "B"), to name it."""
+    try:
+        predictor.prepare(picture_a)
+    except ImageError:
+        return "A"
+    return "B"
 
 
 def answer(predictor: Predictor, atlas: Atlas | None, picture_a, picture_b, turns: bool = True) -> Answer:

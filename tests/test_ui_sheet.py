@@ -1,4 +1,4 @@
-"""The app's drawing sheet (shapesim/sheet.py): strokes as the browser sends them, drawn again here."""
+"""The app's drawing sheet (shapesim/ui/sheet.py): strokes as the browser sends them, drawn again here."""
 
 import base64
 import io
@@ -6,7 +6,7 @@ import io
 import numpy as np
 from PIL import Image
 
-from shapesim import sheet
+from shapesim.ui import sheet
 
 
 def test_a_blank_sheet_is_no_picture_and_strokes_are_drawn_in_black_on_white():
