@@ -72,11 +72,18 @@ def _train(args: argparse.Namespace) -> None:
 
 def _weights(source: str | None, writes: str):
     """The weights folder a command ``writes`` into: ``source`` (a folder or a Hub repo id) or, when None,
-    $SHAPESIM_WEIGHTS, else the bundled checkpoint; a folder of this machine, not a Hub download in the
-    cache, and never the bundle in place of weights that could not be had."""
+    $SHAPESIM_WEIGHTS; a folder of this machine, not a Hub download in the cache, never the bundle in place of
+    weights that could not be had, and the bundle itself only when named (nothing is written into the
+    installed package unasked)."""
     from .hub import resolve
 
     where = resolve(source, fallback=False)
+    if source is None and where.kind == "bundled":
+        raise ValueError(
+            f"{writes} next to the weights, and without --weights that is the bundled model's folder, which belongs "
+            f"to the installed package: give --weights DIR (a copy of {where.path}), or --weights {where.path} "
+            "to write there on purpose"
+        )
     if where.kind == "hub":
         raise ValueError(
             f"{writes} next to the weights, and {where.name} is a Hub download: fetch it into a folder first "
@@ -233,7 +240,7 @@ def build_parser() -> argparse.ArgumentParser:
     from .spec import PRESETS
 
     parser = argparse.ArgumentParser(
-        prog="python -m shapesim",
+        prog="python -m shapesim" if Path(sys.argv[0]).name == "__main__.py" else Path(sys.argv[0]).name,
         description="Do two pictures show the same shape? Compare pictures, train and evaluate models, "
         "make the embedding map, publish weights and the app. --help on each command for its options.",
     )

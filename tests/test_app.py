@@ -7,14 +7,14 @@ import pytest
 from conftest import serve
 from gradio_client import Client, handle_file
 from PIL import Image, ImageDraw
-from test_answers import drawing
+from test_ui_answers import drawing
 
 import app
 
 
 @pytest.fixture(scope="module")
 def atlas():
-    from test_answers import small_atlas
+    from test_ui_answers import small_atlas
 
     return small_atlas()
 
@@ -69,7 +69,8 @@ def test_client_gets_a_friendly_error_for_an_empty_editor(client, tmp_path, capf
         with pytest.raises(AppError, match="Picture A is empty"):
             client.predict(None, _upload(tmp_path, "b.png", drawing("square")), api_name="/compare")
     assert "Traceback" not in capfd.readouterr().err  # a user's mistake is not a server error
-    assert [r.getMessage() for r in caplog.records if r.name == "shapesim.ui.answers"][-1].startswith("refused: Picture A")
+    logged = [r.getMessage() for r in caplog.records if r.name == "shapesim.ui.answers"]
+    assert logged[-1].startswith("refused: Picture A")
     # and the server keeps serving
     a, b = _upload(tmp_path, "a.png", drawing("circle")), _upload(tmp_path, "b.png", drawing("square"))
     assert client.predict(a, b, api_name="/compare")[0]["label"]

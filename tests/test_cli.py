@@ -121,8 +121,13 @@ def test_a_folder_given_as_a_picture_is_named_as_one(tmp_path):
 
 
 def test_publishing_without_a_hub_is_one_line(tmp_path):
+    import shutil
+
+    from shapesim.hub import BUNDLED
+
     env = {**os.environ, "HF_ENDPOINT": "http://127.0.0.1:9", "HF_TOKEN": "hf_test"}
-    for command in (["space", "--repo-id", "me/app"], ["push", "--repo-id", "me/w"]):
+    copy = shutil.copytree(BUNDLED, tmp_path / "weights", ignore=shutil.ignore_patterns("variants"))
+    for command in (["space", "--repo-id", "me/app"], ["push", "--repo-id", "me/w", "--weights", str(copy)]):
         run = shapesim(*command, env=env, cwd=tmp_path)
         lines = run.stderr.strip().splitlines()
         assert run.returncode == 2 and len(lines) == 1, run.stderr
@@ -151,3 +156,30 @@ def test_train_help_comes_from_the_configs_own_field_metadata(capsys):
         meaning = f.metadata["help"]
         assert meaning, f.name  # every option says what it does
         assert " ".join(meaning.split()) in text, f.name
+
+
+@pytest.mark.parametrize("command", [["atlas"], ["evaluate", "--save"], ["push", "--repo-id", "me/w"]])
+def test_writers_never_write_into_the_bundled_model_unasked(command, tmp_path):
+    """Without --weights, a command that writes next to the weights would write into the installed package's
+    own folder: it refuses in one line, and nothing there changes."""
+    from shapesim.hub import BUNDLED
+
+    before = {p.name: p.stat().st_mtime_ns for p in BUNDLED.iterdir() if p.is_file()}
+    env = {k: v for k, v in os.environ.items() if k != "SHAPESIM_WEIGHTS"}
+    run = shapesim(*command, env=env, cwd=tmp_path)
+    assert run.returncode == 2 and len(run.stderr.strip().splitlines()) == 1, run.stderr
+    assert "belongs to the installed package" in run.stderr and "--weights" in run.stderr
+    assert {p.name: p.stat().st_mtime_ns for p in BUNDLED.iterdir() if p.is_file()} == before
+
+
+def test_the_usage_line_names_the_command_as_it_was_run():
+    from shapesim.cli import build_parser
+
+    old = sys.argv[0]
+    try:
+        sys.argv[0] = "/usr/local/bin/shapesim"
+        assert build_parser().prog == "shapesim"
+        sys.argv[0] = "/x/shapesim/__main__.py"
+        assert build_parser().prog == "python -m shapesim"
+    finally:
+        sys.argv[0] = old

@@ -9,9 +9,9 @@ import torch.nn.functional as F
 from fakes import letter_f, overlap_predictor
 from PIL import Image, ImageDraw
 
+from shapesim.heatmaps import overlay, placed_map
 from shapesim.images import Framing
 from shapesim.models import AGFusionModel
-from shapesim.heatmaps import overlay, placed_map
 from shapesim.predict import CHUNK, Comparison, Predictor
 
 

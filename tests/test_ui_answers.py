@@ -4,12 +4,12 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
-from shapesim.ui import answers, sheet
-from shapesim.ui.answers import Mistake
 from shapesim.atlas import Atlas
 from shapesim.card import weights_summary
 from shapesim.hub import WeightsSource
 from shapesim.predict import Predictor
+from shapesim.ui import answers, sheet
+from shapesim.ui.answers import Mistake
 from shapesim.ui.models import Predictors
 
 
