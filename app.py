@@ -34,7 +34,10 @@ from shapesim.ui.models import Predictors  # noqa: E402
 
 ASSETS = Path(__file__).resolve().parent / "assets"
 EXAMPLES = ASSETS / "examples"
-MAX_UPLOAD, PRIVATE = "10mb", {"api_visibility": "private"}
+# gradio's own limit, above shapesim's (answers.MAX_UPLOAD), so that a large file is refused in words, not a toast
+MAX_UPLOAD, PRIVATE = "40mb", {"api_visibility": "private"}
+# a table (the Model tab's test results) scrolls within a phone's width instead of running off it
+CSS = "#card table { display: block; overflow-x: auto; max-width: 100%; } #card td, #card th { white-space: nowrap; }"
 # gradio decodes uploads with PIL before a handler sees them: make PIL refuse what
 # shapesim refuses (PIL raises above twice this, a decompression-bomb guard).
 PIL.Image.MAX_IMAGE_PIXELS = MAX_PIXELS // 2
@@ -69,7 +72,7 @@ def build(predictor: Predictor | None = None, atlas=None, variants: Path | None 
 
     with gr.Blocks(title="shapesim: same shape?") as demo:
         gr.Markdown(answers.INTRO)
-        placed, counter, chosen = gr.State([]), gr.State(0), gr.State(models.name)
+        placed, counter, chosen = gr.State([]), gr.State(None), gr.State(models.name)
         under_a, under_b = gr.State(None), gr.State(None)  # uploaded pictures, whole
         with gr.Tab("Compare"):
             with gr.Row(equal_height=False):
@@ -99,6 +102,7 @@ def build(predictor: Predictor | None = None, atlas=None, variants: Path | None 
                     note = gr.Markdown()
             # the API's pictures; the examples (a click loads both and answers, in one request)
             file_a, file_b = (gr.File(visible=False, label=f"Picture {s}") for s in "AB")
+            cosine = gr.Number(visible=False, label="Cosine similarity")
             shown = [gr.Image(render=False, label=f"Picture {s}") for s in "AB"]
             pairs = gr.Dataset(components=shown, samples=examples(), elem_id="examples", samples_per_page=12,
                                label="Examples: click one to load both pictures")  # fmt: skip
@@ -111,9 +115,9 @@ def build(predictor: Predictor | None = None, atlas=None, variants: Path | None 
             similar_note = gr.Markdown(elem_id="similar_note")
             alike = gr.Gallery(label="Nearest to picture A", columns=6, height=300, elem_id="similar")
         with gr.Tab("Model"):
-            choice = gr.Dropdown(models.names, value=models.name, label="Model", visible=len(models.names) > 1,
+            choice = gr.Dropdown(models.choices, value=models.name, label="Model", visible=len(models.names) > 1,
                                  elem_id="model_choice")  # fmt: skip
-            card = gr.Markdown(weights_summary(predictor))
+            card = gr.Markdown(weights_summary(predictor), elem_id="card")
             if (ASSETS / "training.png").is_file():
                 gr.Image(str(ASSETS / "training.png"), label="Training curves", interactive=False, buttons=[])
 
@@ -123,7 +127,7 @@ def build(predictor: Predictor | None = None, atlas=None, variants: Path | None 
         asked = [*pictures, chosen, turns]
         for s in (sheet_a, sheet_b):
             s.input(on(events.answer_drawn), [*asked, live], answer, trigger_mode="always_last",
-                    show_progress="hidden", **PRIVATE)  # fmt: skip
+                    show_progress="hidden", **PRIVATE).then(None, js=answers.SHOW_VERDICT_JS)  # fmt: skip
         for s, side in ((sheet_a, "A"), (sheet_b, "B")):
             s.submit(on(events.answer_paste, side=side), [s, *asked, live], pictures + answer, **PRIVATE)
         for button, side in ((upload_a, "A"), (upload_b, "B")):
@@ -137,7 +141,7 @@ def build(predictor: Predictor | None = None, atlas=None, variants: Path | None 
         pairs.click(lambda pair, name, t: events.answer_pair(ctx, *pair, name, t), [pairs, chosen, turns],
                     pictures + answer, **PRIVATE)  # fmt: skip
         gr.Button(visible=False).click(on(events.answer_files), [file_a, file_b, chosen, turns],
-                                       [verdict, similarity, heat_a, heat_b, placed], api_name="compare")  # fmt: skip
+                                       [verdict, cosine, heat_a, heat_b, placed], api_name="compare")  # fmt: skip
         choice.change(on(events.choose_model), choice, [chosen, card, placed, legend, map_note, map_html],
                       api_name="choose_model")  # fmt: skip
         # The map (2,000 points) is sent when it is looked at, not with every answer.
@@ -155,7 +159,7 @@ def launch(demo: gr.Blocks, **options):
     from GRADIO_SERVER_NAME / GRADIO_SERVER_PORT unless ``options`` name them."""
     answers.quiet_disconnects()  # a browser that goes away mid-upload is one line in the log, not a traceback
     demo.queue(default_concurrency_limit=4, max_size=64)
-    return demo.launch(max_file_size=MAX_UPLOAD, allowed_paths=[str(ASSETS)], show_error=True, **options)
+    return demo.launch(max_file_size=MAX_UPLOAD, allowed_paths=[str(ASSETS)], show_error=True, css=CSS, **options)
 
 
 if __name__ == "__main__":

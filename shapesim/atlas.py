@@ -30,7 +30,7 @@ __all__ = ["Atlas", "Placement", "build_atlas", "ATLAS_NAME"]
 
 ATLAS_NAME = "atlas.npz"
 ATLAS_SEED = 3_000_017
-THUMB = 32  # side of the stored thumbnails
+THUMB = 48  # side of the stored thumbnails
 
 
 @dataclass(frozen=True)
@@ -52,7 +52,7 @@ class Atlas:
     coords: np.ndarray  # (N, 2) float32
     cls: np.ndarray  # (N,) int, index into class_names
     style: np.ndarray  # (N,) int, index into style_names
-    thumbnails: np.ndarray  # (N, THUMB, THUMB) uint8 grey pictures
+    thumbnails: np.ndarray  # (N, THUMB, THUMB, 3) uint8 RGB pictures, as the model saw them (older maps: grey)
     class_names: tuple[str, ...] = CATEGORIES
     style_names: tuple[str, ...] = STYLES
     holdout: tuple[str, ...] = ()
@@ -193,7 +193,7 @@ class Atlas:
         """Reference pictures ``idx`` as ``(RGB thumbnail, "class, style")``."""
         return [
             (
-                np.repeat(self.thumbnails[i][:, :, None], 3, axis=2),
+                self.thumbnails[i] if self.thumbnails.ndim == 4 else np.repeat(self.thumbnails[i][:, :, None], 3, 2),
                 f"{self.class_names[self.cls[i]]}, {self.style_names[self.style[i]]}",
             )
             for i in idx
@@ -238,8 +238,9 @@ def build_atlas(
 
     reducer = umap.UMAP(n_neighbors=15, min_dist=0.1, metric="cosine", random_state=seed, n_jobs=1)
     coords = reducer.fit_transform(emb).astype(np.float32)
-    grey = torch.nn.functional.interpolate(framed.mean(1, keepdim=True), size=(THUMB, THUMB), mode="area")
-    thumbs = (grey[:, 0].clamp(0, 1) * 255).round().to(torch.uint8).numpy()
+    # in their own colours, not greyed (red on purple of one brightness would vanish), and sharp: 64 px → 48
+    small = torch.nn.functional.interpolate(framed, size=(THUMB, THUMB), mode="area")
+    thumbs = (small.clamp(0, 1) * 255).round().to(torch.uint8).permute(0, 2, 3, 1).numpy()
     atlas = Atlas(emb.astype(np.float32), coords, cls, style, thumbs, holdout=tuple(holdout))
     report = {
         "points": n,

@@ -122,6 +122,12 @@ def write_model_card(folder: str | Path) -> Path:
     return path
 
 
+SEPARATE = (
+    "this design's probability does not come from the cosine of its two embeddings (its classifier reads more "
+    'than the cosine), so a high cosine can come with "different" and a low one with "same".'
+)
+
+
 def orientation_meaning(upright: bool) -> str:
     """What a model (trained ``upright`` or not) makes of a turned or mirrored copy, in words."""
     if upright:
@@ -160,6 +166,8 @@ def weights_summary(predictor: Predictor) -> str:
         "",
         f"**Turned and mirrored copies**: {orientation_meaning(design.upright)}",
     ]
+    if design.has_embeddings and not design.cosine_classifier:
+        lines += ["", f"**The probability and the cosine**: {SEPARATE}"]
     results = src.folder.eval_results()
     if results:
         lines += ["", "### Test results", results_table(results, src.folder.holdout)]

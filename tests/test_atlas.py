@@ -83,4 +83,6 @@ def test_build_atlas_end_to_end(tmp_path):
     assert held == {"heart", "glyph"}
     assert 0 <= report["knn_accuracy_2d"] <= 1 and "knn_accuracy_2d_heldout" in report
     atlas.save(tmp_path / "a.npz")
-    assert Atlas.load(tmp_path / "a.npz").thumbnails.shape == (n, 32, 32)
+    thumbs = Atlas.load(tmp_path / "a.npz").thumbnails
+    assert thumbs.shape == (n, 48, 48, 3) and thumbs.dtype == np.uint8  # in the pictures' own colours
+    assert atlas.pictures([0])[0][0].shape == (48, 48, 3)

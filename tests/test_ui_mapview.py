@@ -23,3 +23,11 @@ def test_the_map_labels_a_star_on_its_roomier_side():
 def test_the_colour_bar_shows_the_heatmaps_own_colours():
     bar = COLOUR_BAR.format(meaning="where the gate looked")
     assert ",".join(VIRIDIS) in bar and "where the gate looked" in bar
+
+
+def test_two_stars_in_one_place_are_both_seen():
+    atlas = small_atlas()
+    here = Placement(*atlas.coords[0], "circle", np.array([0]), np.array([1.0]))
+    svg = map_svg(atlas, [("your picture A", here), ("your picture B", here)])
+    paths = [p.split('d="M')[1].split(" ")[0] for p in svg.split('class="mark"')[1:]]
+    assert len(paths) == 2 and paths[0] != paths[1]  # B's star moved off A's

@@ -9,12 +9,14 @@ a message for the page, logged as one line, never a traceback.
 from __future__ import annotations
 
 import logging
+import os
+import secrets
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from ..atlas import Atlas
-from ..card import heatmap_meaning
+from ..card import SEPARATE
 from ..data import PairGenerator
 from ..images import ImageError, read_image
 from ..predict import Predictor
@@ -51,6 +53,14 @@ MAP_HELP = (
     "a dot) to see the pictures there."
 )
 NO_MAP = "> These weights come without a map: `python -m shapesim atlas --weights DIR` makes one."
+# On a narrow screen the verdict is under both sheets: after an answer, bring it into view if it is out of it.
+SHOW_VERDICT_JS = """() => {
+  if (window.innerWidth > 760) return;
+  const shown = [...document.querySelectorAll('#verdict, #message')].find(e => e.offsetParent !== null);
+  if (!shown) return;
+  const r = shown.getBoundingClientRect();
+  if (r.top < 0 || r.bottom > window.innerHeight) shown.scrollIntoView({behavior: 'smooth', block: 'center'});
+}"""
 
 
 class Mistake(ValueError):
@@ -68,6 +78,7 @@ class Answer:
     verdict: dict[str, float] | None = None  # {"same shape": p, "different shapes": 1 - p}
     mistake: str | None = None  # shown instead of the verdict
     similarity: str = ""  # markdown: the cosine and what the heatmaps mean
+    cosine: float | None = None  # the cosine itself, for scripts (None: the design has none)
     heat_a: np.ndarray | None = None  # (H, W, 3) uint8: picture A with its heatmap
     heat_b: np.ndarray | None = None
     placed: list[tuple[str, tuple[float, float]]] = field(default_factory=list)  # the pictures as map stars
@@ -93,6 +104,8 @@ def compare(predictor: Predictor, atlas: Atlas | None, picture_a, picture_b, tur
         if result.similarity is not None
         else f"The `{predictor.arch}` design has no similarity of its own, only the verdict."
     )
+    if result.similarity is not None and not predictor.model.cosine_classifier:
+        similarity += f"; {SEPARATE}"
     placed = []
     if atlas is not None and result.embedding_a is not None and len(result.embedding_a) == atlas.dim:
         placed = [
@@ -101,7 +114,8 @@ def compare(predictor: Predictor, atlas: Atlas | None, picture_a, picture_b, tur
     same = VERDICTS[0] + (f", {result.turned}" if result.same and result.turned else "")  # "same shape, mirrored …"
     return Answer(
         verdict={same: result.probability, VERDICTS[1]: 1 - result.probability},
-        similarity=f"{similarity}\n\n*Heatmaps*: {heatmap_meaning(predictor.model)}.",
+        similarity=similarity,
+        cosine=result.similarity,
         heat_a=result.close_up(0),
         heat_b=result.close_up(1),
         placed=placed,
@@ -156,8 +170,22 @@ class _Disconnects(logging.Filter):
         return True
 
 
+MAX_UPLOAD = 10_000_000  # bytes: a larger file is refused in words (the server takes up to four times this)
+
+
 def uploaded(path: str | bytes | None, side: str) -> np.ndarray:
-    """An uploaded file (or its bytes), read by shapesim's reader; a :class:`Mistake` if it is no picture."""
+    """An uploaded file (or its bytes), read by shapesim's reader; a :class:`Mistake` if it is no picture or larger
+    than ``MAX_UPLOAD``."""
+    size = (
+        len(path)
+        if isinstance(path, (bytes, bytearray))
+        else os.path.getsize(path)
+        if path and os.path.isfile(path)
+        else 0
+    )
+    if size > MAX_UPLOAD:
+        raise Mistake(f"Picture {side} cannot be used: it is too large: {size / 1e6:.0f} MB; the limit is "
+                      f"{MAX_UPLOAD // 1_000_000} MB.")  # fmt: skip
     try:
         return np.asarray(read_image(path))
     except ImageError as err:
@@ -187,8 +215,10 @@ def unreadable(paths: list[str | None], label: str) -> Mistake:
     return Mistake(f"{label} cannot be used: it cannot be read as a picture.")
 
 
-def random_pair(preset: str, counter: int) -> tuple[np.ndarray, np.ndarray, str, int]:
-    """Two generated pictures (a labelled pair), what they show, and the counter moved on."""
+def random_pair(preset: str, counter: int | None) -> tuple[np.ndarray, np.ndarray, str, int]:
+    """Two generated pictures (a labelled pair), what they show, and the counter moved on; a session's first
+    (``counter`` None) starts anywhere, so that a reload does not show the same pairs again."""
+    counter = secrets.randbelow(1 << 30) if counter is None else counter
     batch = PairGenerator(preset, image_size=sheet.SIDE, seed=20_26)(int(counter), 1)
     a, b = batch.pictures(0)
     note = f"Random pair from preset `{preset}`: {batch.caption(0)}."

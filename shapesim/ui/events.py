@@ -145,13 +145,13 @@ def random_pair(ctx: Context, preset: str, counter: int, name, turns=True) -> tu
 
 
 def answer_files(ctx: Context, a, b, name, turns=True) -> tuple:
-    """The API's compare: verdict, similarity, both heatmaps, the map's stars; a mistake as an error a script
-    can catch (``AppError``)."""
+    """The API's compare: verdict, cosine similarity (a number; None for a design without one), both heatmaps, the
+    map's stars; a mistake as an error a script can catch (``AppError``)."""
     try:
         got = answers.compare(ctx.models.get(name), ctx.map_of(name), a, b, turns)
     except Mistake as mistake:
         raise gr.Error(str(mistake), print_exception=False) from None  # one line: logged by answers
-    return got.verdict, got.similarity, got.heat_a, got.heat_b, got.placed
+    return got.verdict, got.cosine, got.heat_a, got.heat_b, got.placed
 
 
 def choose_model(ctx: Context, name: str) -> tuple:

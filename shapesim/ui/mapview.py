@@ -43,9 +43,12 @@ def map_svg(atlas, marks: list[tuple[str, object]] | None = None, width: int = 7
             f'<circle data-i="{i}" cx="{sx(xs[i]):.1f}" cy="{sy(ys[i]):.1f}" r="3" fill="{fill}" '
             f'stroke="{colour}" stroke-width="1"><title>{tip}</title></circle>'
         )
-    stars = []
+    stars, seen = [], []
     for k, (label, p) in enumerate(marks or []):
         cx, cy, colour = sx(p.x), sy(p.y), _MARKS[k % len(_MARKS)]
+        if any(abs(cx - x) < 20 and abs(cy - y) < 20 for x, y in seen):  # two pictures in one place: both seen
+            cx, cy = cx + 14, cy - 14
+        seen.append((cx, cy))
         tip = escape(f"{label}: nearest to {p.nearest_class}")
         # the label on the star's roomier side: a star near the right edge is labelled to its left
         side = f'x="{cx + 15:.1f}"' if cx < width / 2 else f'x="{cx - 15:.1f}" text-anchor="end"'
