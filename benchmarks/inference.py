@@ -93,6 +93,26 @@ def phone_photo(predictor: Predictor, drawing, other, repeats: int) -> tuple[flo
     return 1000 * float(np.median(whole)), 1000 * float(np.median(framing))
 
 
+def command_line(repeats: int = 3) -> tuple[float, float]:
+    """Seconds from starting ``python -m shapesim --help`` to its end, and ``python -m shapesim predict a b``
+    on two canvas drawings (median of ``repeats``): what a user waits for each call."""
+    import subprocess
+    import sys
+
+    a, b, _, _ = doodle_pairs(1, seed=3)
+    with tempfile.TemporaryDirectory() as folder:
+        paths = [str(Path(folder) / n) for n in ("a.png", "b.png")]
+        a[0].save(paths[0])
+        b[0].save(paths[1])
+        got = []
+        for command in (["--help"], ["predict", *paths]):
+            run = lambda c=command: subprocess.run(
+                [sys.executable, "-m", "shapesim", *c], check=True, capture_output=True
+            )  # noqa: E731, E501
+            got.append(float(np.median(timings(run, repeats))))
+    return got[0], got[1]
+
+
 def main() -> None:
     p = parser(__doc__)
     p.add_argument("--weights", default=None)
@@ -118,6 +138,7 @@ def main() -> None:
         compare()
     single = timings(compare, args.repeats) * 1000
     strict, search = side_by_side(predictor, a[0], b[0], args.repeats)
+    help_s, predict_s = command_line()
     photo_ms, photo_framing_ms = phone_photo(predictor, a[1], b[1], max(5, args.repeats // 10))
     predictor.compare_batch(a, b)
     batch = timings(lambda: predictor.compare_batch(a, b), max(5, args.repeats // 10))
@@ -150,6 +171,8 @@ def main() -> None:
         "search_over_strict": round(float(np.median(search) / np.median(strict)), 2),
         "photo_4000x3000_p50_ms": round(photo_ms, 1),
         "photo_reading_and_framing_ms": round(photo_framing_ms, 1),
+        "cli_help_s": round(help_s, 2),
+        "cli_predict_s": round(predict_s, 2),
     }
     turned = (
         [
@@ -193,6 +216,11 @@ def main() -> None:
         ],
         ["framing a 280×280 drawing (two a pair)", f"{figures['framing_ms_per_picture']:.2f} ms"],
         [f"`Atlas.place` ({len(atlas)} reference points), p50", f"{figures['place_p50_ms']:.2f} ms"],
+        [
+            "`python -m shapesim --help`; `python -m shapesim predict a.png b.png`, start to end (most of it importing "
+            "torch and torchvision)",
+            f"{figures['cli_help_s']:.2f} s; {figures['cli_predict_s']:.1f} s",
+        ],
     ]
     publish("inference", figures, markdown_table(["what", "measured"], rows), args)
 

@@ -235,7 +235,9 @@ ANY_WEIGHTS = "a weights folder or Hub repo id user/name[@rev] (default: $SHAPES
 LOCAL_WEIGHTS = "a weights folder (default: $SHAPESIM_WEIGHTS if a folder, else the bundled model)"
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(training: bool = True) -> argparse.ArgumentParser:
+    """The command line. Without ``training``, ``train`` has no options of its own: TrainConfig, and with it
+    torch, is imported only by a call that trains (or asks for train's help); every other command starts sooner."""
     from .shapes import FAMILY_NAMES, NAMED
     from .spec import PRESETS
 
@@ -265,10 +267,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dpi", type=int, default=110)
     p.set_defaults(run=_sample)
 
-    from .training import TrainConfig
-
     p = commands.add_parser("train", help="train a model (see TrainConfig for every option)")
-    _add_dataclass_options(p, TrainConfig)
+    if training:
+        from .training import TrainConfig
+
+        _add_dataclass_options(p, TrainConfig)
     p.add_argument(
         "--oneshot-every",
         type=int,
@@ -351,7 +354,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    words = sys.argv[1:] if argv is None else argv
+    args = build_parser(training="train" in words[:1]).parse_args(argv)
     if argv is None:  # a process of its own (python -m shapesim), not a call from other Python code
         from .runtime import keep_freed_memory
 

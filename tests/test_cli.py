@@ -183,3 +183,14 @@ def test_the_usage_line_names_the_command_as_it_was_run():
         assert build_parser().prog == "python -m shapesim"
     finally:
         sys.argv[0] = old
+
+
+def test_the_command_line_starts_without_torch_unless_a_command_needs_it():
+    """--help, and the parsing of any command but train, import neither torch nor the models (seconds)."""
+    code = (
+        "import sys; from shapesim.cli import build_parser; p = build_parser(training=False); "
+        "p.parse_args(['predict', 'a.png', 'b.png']); assert 'torch' not in sys.modules, 'torch imported'"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    assert "--every-pair" in shapesim("train", "--help").stdout  # train's own options, when it is asked for
