@@ -274,8 +274,9 @@ def _box(mask: np.ndarray) -> tuple[int, int, int, int]:
 
 
 def _photo_ink_box(picture: Image.Image) -> tuple[tuple[int, int, int, int], Image.Image, tuple[int, int, int]]:
-    """A photo's drawing: its box in the picture's pixels, the picture with the light taken out (white paper),
-    and white, the paper's colour there. Read at ``_WORK`` pixels at most, the light undone at full size."""
+    """A photo's drawing: its box in the picture's pixels, the picture with the light taken out (white paper; away
+    from the ink, the paper's lines and grain whitened too), and white, the paper's colour there. Read at ``_WORK``
+    pixels at most, the light undone at full size."""
     w, h = picture.size
     f = max(1, math.ceil(max(w, h) / _WORK))
     small = np.asarray(picture.reduce(f) if f > 1 else picture)
@@ -288,7 +289,12 @@ def _photo_ink_box(picture: Image.Image) -> tuple[tuple[int, int, int, int], Ima
     light = torch.nn.functional.interpolate(
         torch.from_numpy(field).permute(2, 0, 1)[None], size=(h, w), mode="bilinear", align_corners=False
     )[0].permute(1, 2, 0)
-    flat = (torch.from_numpy(np.array(picture)).float().div_(255) / light).clamp_(0, 1).mul_(255).round_()
+    from scipy import ndimage
+
+    near = ndimage.binary_dilation(ink, iterations=3).astype(np.float32)  # the ink and a margin round it
+    keep = torch.nn.functional.interpolate(torch.from_numpy(near)[None, None], size=(h, w), mode="bilinear")[0, 0]
+    flat = (torch.from_numpy(np.array(picture)).float().div_(255) / light).clamp_(0, 1)
+    flat = (1 - (1 - flat) * keep[:, :, None]).mul_(255).round_()
     return box, Image.fromarray(flat.to(torch.uint8).numpy()), (255, 255, 255)
 
 
@@ -340,6 +346,8 @@ def photo_ink(rgb: np.ndarray) -> np.ndarray:
     for p in parts:
         y0, x0, y1, x1 = p.bbox
         edge = 0.1 if min(x0, y0) == 0 or x1 == w or y1 == h else 0.5  # along the picture's edge: the page's edge
+        long = max(x1 - x0, y1 - y0)
         ruled = (x1 - x0 > edge * w and p.area < 8 * (x1 - x0)) or (y1 - y0 > edge * h and p.area < 8 * (y1 - y0))
-        keep[p.label] = p.area >= max(0.05 * biggest, 0.0002 * h * w) and not ruled
+        hairline = long > 0.15 * min(h, w) and p.area < 2 * long  # a shadow's edge, a fold: thinner than a pen
+        keep[p.label] = p.area >= max(0.05 * biggest, 0.0002 * h * w) and not ruled and not hairline
     return keep[labels]
