@@ -75,9 +75,11 @@ def doodle(
     ink: str | tuple = "black",
     paper: str | tuple = "white",
     mirror: bool = False,
+    stretch: float | None = None,
 ) -> Image.Image:
     """``shape`` (a named shape, or an identity ``(family, params)``) drawn with a mouse: strokes of ``ink``
-    on a ``size``×``size`` canvas of ``paper`` (black on white, as the app's canvas), mirrored if asked."""
+    on a ``size``×``size`` canvas of ``paper`` (black on white, as the app's canvas), mirrored if asked, stretched
+    as a hand stretches it (or by ``stretch``: 1.0, as the shape is)."""
     family, params = _identity("named", NAMED.index(shape)) if isinstance(shape, str) else shape
     o = outline(np.array([family]), np.asarray(params, dtype=np.float64)[None])
     contours = [c for c in range(o.count.shape[1]) if o.count[0, c] > 1]
@@ -87,6 +89,7 @@ def doodle(
     # stretched as people's hands stretch: two people's drawings of one Omniglot character differ in
     # elongation by 1.16× (median) and 1.53× (9 in 10) — python -m benchmarks.omniglot measures both
     aspect = math.exp(HAND_STRETCH * abs(NormalDist().inv_cdf(min(max(rng.uniform(0.0, 1.0), 1e-6), 1 - 1e-6))))
+    aspect = aspect if stretch is None else stretch
     stretch = np.array([aspect, 1 / aspect]) if rng.random() < 0.5 else np.array([1 / aspect, aspect])
     flip = np.array([-1 if mirror else 1, -1])  # and y down on a canvas
     paths = [(p @ np.array([[c, s], [-s, c]])) * stretch * flip for p in paths]
@@ -207,7 +210,10 @@ def examples(seed: int = 0, runs: list | None = None) -> dict[str, tuple[Image.I
     draw = lambda identity, **kw: doodle(identity, rng, **kw)  # noqa: E731
     return {
         "01_circle_square": (draw(circle), draw(square)),
-        "02_two_circles": (draw(circle, width=5), draw(circle, width=12, ink=(200, 40, 40), paper=(250, 240, 200))),
+        "02_two_circles": (  # round, as the title says (a hand's stretch would make ellipses of them)
+            draw(circle, width=5, stretch=1.03),
+            draw(circle, width=12, ink=(200, 40, 40), paper=(250, 240, 200), stretch=1.05),
+        ),
         "03_houses": (draw(house), draw(house, width=9)),
         "04_house_tower": (draw(house), draw(tower)),
         "05_letter_mirrored": (draw(letter_r), draw(letter_r, mirror=True)),
