@@ -37,7 +37,11 @@ EXAMPLES = ASSETS / "examples"
 # gradio's own limit, above shapesim's (answers.MAX_UPLOAD), so that a large file is refused in words, not a toast
 MAX_UPLOAD, PRIVATE = "40mb", {"api_visibility": "private"}
 # a table (the Model tab's test results) scrolls within a phone's width instead of running off it
-CSS = "#card table { display: block; overflow-x: auto; max-width: 100%; } #card td, #card th { white-space: nowrap; }"
+CSS = (
+    "#card table { display: block; overflow-x: auto; max-width: 100%; } #card td, #card th { white-space: nowrap; }"
+    # a drawing sheet's label is a word, not gr.HTML's code icon
+    " #canvas_a .block-label svg, #canvas_b .block-label svg { display: none; }"
+)
 # gradio decodes uploads with PIL before a handler sees them: make PIL refuse what
 # shapesim refuses (PIL raises above twice this, a decompression-bomb guard).
 PIL.Image.MAX_IMAGE_PIXELS = MAX_PIXELS // 2
@@ -76,36 +80,42 @@ def build(predictor: Predictor | None = None, atlas=None, variants: Path | None 
         under_a, under_b = gr.State(None), gr.State(None)  # uploaded pictures, whole
         with gr.Tab("Compare"):
             with gr.Row(equal_height=False):
-                with gr.Column(min_width=300):
-                    sheet_a = drawing_sheet("A")
-                    upload_a = gr.UploadButton("Upload picture A", size="sm", file_types=["image"], elem_id="upload_a")
-                with gr.Column(min_width=300):
-                    sheet_b = drawing_sheet("B")
-                    upload_b = gr.UploadButton("Upload picture B", size="sm", file_types=["image"], elem_id="upload_b")
-                with gr.Column(min_width=300):
+                with gr.Column(scale=2, min_width=300):  # the pictures, what to do with them, the examples
+                    with gr.Row(equal_height=False):
+                        with gr.Column(min_width=280):
+                            sheet_a = drawing_sheet("A")
+                            upload_a = gr.UploadButton("Upload picture A", size="sm", file_types=["image"],
+                                                       elem_id="upload_a")  # fmt: skip
+                        with gr.Column(min_width=280):
+                            sheet_b = drawing_sheet("B")
+                            upload_b = gr.UploadButton("Upload picture B", size="sm", file_types=["image"],
+                                                       elem_id="upload_b")  # fmt: skip
+                    with gr.Row():
+                        compare = gr.Button("Compare", variant="primary", elem_id="compare", min_width=80)
+                        swap = gr.Button("Swap", elem_id="swap", min_width=80)
+                        clear = gr.Button("Clear", elem_id="clear", min_width=80)
+                        random = gr.Button("Random pair", elem_id="random", min_width=100)
+                        preset = gr.Dropdown(list(PRESETS), value="open", show_label=False, min_width=100,
+                                             container=False)  # fmt: skip
+                    with gr.Row():
+                        live = gr.Checkbox(True, label="Answer as I draw", elem_id="live", container=False)
+                        turns = gr.Checkbox(True, label=answers.TURNS_LABEL, elem_id="turns", container=False,
+                                            visible=predictor.model.upright)  # fmt: skip
+                    note = gr.Markdown()
+                    # the examples: a click loads both pictures and answers, in one request
+                    shown = [gr.Image(render=False, label=f"Picture {s}") for s in "AB"]
+                    pairs = gr.Dataset(components=shown, samples=examples(), elem_id="examples", samples_per_page=12,
+                                       label="Examples: click one to load both pictures")  # fmt: skip
+                with gr.Column(scale=1, min_width=300):  # the answer
                     verdict = gr.Label(label="Verdict", num_top_classes=2, elem_id="verdict")
                     message = gr.Markdown(visible=False, elem_id="message")
                     with gr.Row():
                         heat_a, heat_b = heatmap("Looked at in A", "heat_a"), heatmap("... in B", "heat_b")
                     legend = gr.HTML(colour_bar(predictor.model), visible=predictor.model.has_maps)
                     similarity = gr.Markdown(elem_id="similarity")
-                    live = gr.Checkbox(True, label="Answer as I draw", elem_id="live")
-                    turns = gr.Checkbox(True, label=answers.TURNS_LABEL, info=answers.TURNS_INFO, elem_id="turns",
-                                        visible=predictor.model.upright)  # fmt: skip
-                    with gr.Row():
-                        compare = gr.Button("Compare", variant="primary", elem_id="compare", min_width=80)
-                        swap = gr.Button("Swap", elem_id="swap", min_width=80)
-                        clear = gr.Button("Clear", elem_id="clear", min_width=80)
-                    with gr.Row():
-                        preset = gr.Dropdown(list(PRESETS), value="open", label="Random pair from", scale=2)
-                        random = gr.Button("Random pair", elem_id="random", scale=1, min_width=100)
-                    note = gr.Markdown()
-            # the API's pictures; the examples (a click loads both and answers, in one request)
+            # the API's pictures and its cosine, a number
             file_a, file_b = (gr.File(visible=False, label=f"Picture {s}") for s in "AB")
             cosine = gr.Number(visible=False, label="Cosine similarity")
-            shown = [gr.Image(render=False, label=f"Picture {s}") for s in "AB"]
-            pairs = gr.Dataset(components=shown, samples=examples(), elem_id="examples", samples_per_page=12,
-                               label="Examples: click one to load both pictures")  # fmt: skip
         with gr.Tab("Map") as map_tab:
             map_note = gr.Markdown(answers.MAP_HELP if atlas is not None else answers.NO_MAP)
             map_html = gr.HTML(map_svg(atlas) if atlas else "", js_on_load=MAP_JS, css_template=MAP_CSS,

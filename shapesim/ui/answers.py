@@ -41,7 +41,6 @@ log = logging.getLogger(__name__)
 
 VERDICTS = ("same shape", "different shapes")
 TURNS_LABEL = "Turned or mirrored counts as the same shape"
-TURNS_INFO = "Off: a turned or mirrored copy is another shape (b is not d, u is not n), as letters have it."
 INTRO = (
     "# shapesim — do these two pictures show the same shape?\n"
     "Draw in both boxes (the brush is ready) or upload a picture into each: the answer comes as you "
