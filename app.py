@@ -40,7 +40,10 @@ MAX_UPLOAD, PRIVATE = "40mb", {"api_visibility": "private"}
 CSS = (
     "#card table { display: block; overflow-x: auto; max-width: 100%; } #card td, #card th { white-space: nowrap; }"
     # a drawing sheet's label is a word, not gr.HTML's code icon
+    " #canvas_a [data-testid='block-label'] svg, #canvas_b [data-testid='block-label'] svg,"
     " #canvas_a .block-label svg, #canvas_b .block-label svg { display: none; }"
+    # on a phone the answer comes right under the pictures and their buttons, the examples after it
+    " @media (max-width: 760px) { #pictures { display: contents; } #answer { order: 1; } #examples { order: 2; } }"
 )
 # gradio decodes uploads with PIL before a handler sees them: make PIL refuse what
 # shapesim refuses (PIL raises above twice this, a decompression-bomb guard).
@@ -80,7 +83,7 @@ def build(predictor: Predictor | None = None, atlas=None, variants: Path | None 
         under_a, under_b = gr.State(None), gr.State(None)  # uploaded pictures, whole
         with gr.Tab("Compare"):
             with gr.Row(equal_height=False):
-                with gr.Column(scale=2, min_width=300):  # the pictures, what to do with them, the examples
+                with gr.Column(scale=2, min_width=300, elem_id="pictures"):  # the pictures, the buttons, the examples
                     with gr.Row(equal_height=False):
                         with gr.Column(min_width=280):
                             sheet_a = drawing_sheet("A")
@@ -106,7 +109,7 @@ def build(predictor: Predictor | None = None, atlas=None, variants: Path | None 
                     shown = [gr.Image(render=False, label=f"Picture {s}") for s in "AB"]
                     pairs = gr.Dataset(components=shown, samples=examples(), elem_id="examples", samples_per_page=12,
                                        label="Examples: click one to load both pictures")  # fmt: skip
-                with gr.Column(scale=1, min_width=300):  # the answer
+                with gr.Column(scale=1, min_width=300, elem_id="answer"):  # the answer
                     verdict = gr.Label(label="Verdict", num_top_classes=2, elem_id="verdict")
                     message = gr.Markdown(visible=False, elem_id="message")
                     with gr.Row():

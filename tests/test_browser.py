@@ -366,3 +366,44 @@ def test_a_model_without_a_map_says_so(page):
     assert "no embeddings, so it has no map" in page.locator("body").inner_text()
     page.locator("#find_similar").click()
     page.wait_for_function("() => /no embeddings/.test(document.querySelector('#similar_note').innerText)")
+
+
+def test_compare_with_an_empty_box_says_which_in_the_verdicts_place(page):
+    stroke(page, "canvas_b", SQUARE)
+    page.locator("#compare").click()
+    message = page.locator("#message")
+    message.wait_for(state="visible")
+    assert "Picture A is empty" in message.inner_text() and not page.locator("#verdict").is_visible()
+
+
+def test_on_a_phone_the_verdict_comes_into_view_after_either_sheet(browser, url):
+    page = _open(browser, url, 390, 844)
+    for sheet_id, shape in (("canvas_a", CIRCLE), ("canvas_b", SQUARE)):
+        page.locator(f"#{sheet_id}").scroll_into_view_if_needed()
+        stroke(page, sheet_id, shape)
+    _answer(page)
+    page.wait_for_timeout(1500)  # the smooth scroll
+    seen = "() => { const r = document.querySelector('#verdict').getBoundingClientRect();" \
+           " return r.top >= 0 && r.top < window.innerHeight; }"  # fmt: skip
+    assert page.evaluate(seen)
+    page.close()
+
+
+def test_the_first_screen_of_a_laptop_holds_the_sheets_the_verdict_random_pair_and_examples(page):
+    stroke(page, "canvas_a", CIRCLE)
+    stroke(page, "canvas_b", SQUARE)
+    _answer(page)
+    page.evaluate("window.scrollTo(0, 0)")
+    for selector in ("#canvas_a canvas", "#canvas_b canvas", "#verdict", "#random", "#compare", "#examples tbody tr"):
+        box = page.locator(selector).first.bounding_box()
+        assert box and box["y"] + min(box["height"], 40) <= 800, selector
+
+
+def test_the_model_tab_fits_a_phone(browser, url):
+    page = _open(browser, url, 390, 844)
+    page.get_by_role("tab", name="Model").click()
+    page.locator("#card table").first.wait_for()
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+    cell = page.locator("#card td").first.bounding_box()
+    assert cell["height"] < 60  # a row of text, not a character a line
+    page.close()
