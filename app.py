@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections import namedtuple
 from functools import partial
 from pathlib import Path
 
@@ -69,6 +70,54 @@ def heatmap(label: str, elem_id: str) -> gr.Image:
                     elem_id=elem_id, elem_classes="heat")  # fmt: skip
 
 
+# The Compare tab's components that events read or write, by name.
+Compare = namedtuple("Compare", "sheet_a upload_a sheet_b upload_b compare swap clear random preset live turns note "
+                     "pairs verdict message heat_a heat_b legend similarity file_a file_b cosine")  # fmt: skip
+
+
+def compare_tab(predictor: Predictor) -> Compare:
+    """The pictures, what to do with them and the examples; beside them, the answer."""
+    with gr.Row(equal_height=False):
+        with gr.Column(scale=2, min_width=300, elem_id="pictures"):  # the pictures, the buttons, the examples
+            with gr.Row(equal_height=False):
+                with gr.Column(min_width=280):
+                    sheet_a = drawing_sheet("A")
+                    upload_a = gr.UploadButton("Upload picture A", size="sm", file_types=["image"],
+                                               elem_id="upload_a")  # fmt: skip
+                with gr.Column(min_width=280):
+                    sheet_b = drawing_sheet("B")
+                    upload_b = gr.UploadButton("Upload picture B", size="sm", file_types=["image"],
+                                               elem_id="upload_b")  # fmt: skip
+            with gr.Row():
+                compare = gr.Button("Compare", variant="primary", elem_id="compare", min_width=80)
+                swap = gr.Button("Swap", elem_id="swap", min_width=80)
+                clear = gr.Button("Clear", elem_id="clear", min_width=80)
+                random = gr.Button("Random pair", elem_id="random", min_width=100)
+                preset = gr.Dropdown(list(PRESETS), value="open", show_label=False, min_width=100,
+                                     container=False)  # fmt: skip
+            with gr.Row():
+                live = gr.Checkbox(True, label="Answer as I draw", elem_id="live", container=False)
+                turns = gr.Checkbox(True, label=answers.TURNS_LABEL, elem_id="turns", container=False,
+                                    visible=predictor.model.upright)  # fmt: skip
+            note = gr.Markdown()
+            # the examples: a click loads both pictures and answers, in one request
+            shown = [gr.Image(render=False, label=f"Picture {s}") for s in "AB"]
+            pairs = gr.Dataset(components=shown, samples=examples(), elem_id="examples", samples_per_page=12,
+                               label="Examples: click one to load both pictures")  # fmt: skip
+        with gr.Column(scale=1, min_width=300, elem_id="answer"):  # the answer
+            verdict = gr.Label(label="Verdict", num_top_classes=2, elem_id="verdict")
+            message = gr.Markdown(visible=False, elem_id="message")
+            with gr.Row():
+                heat_a, heat_b = heatmap("Looked at in A", "heat_a"), heatmap("... in B", "heat_b")
+            legend = gr.HTML(colour_bar(predictor.model), visible=predictor.model.has_maps)
+            similarity = gr.Markdown(elem_id="similarity")
+    # the API's pictures and its cosine, a number
+    file_a, file_b = (gr.File(visible=False, label=f"Picture {s}") for s in "AB")
+    cosine = gr.Number(visible=False, label="Cosine similarity")
+    return Compare(sheet_a, upload_a, sheet_b, upload_b, compare, swap, clear, random, preset, live, turns, note,
+                   pairs, verdict, message, heat_a, heat_b, legend, similarity, file_a, file_b, cosine)  # fmt: skip
+
+
 def build(predictor: Predictor | None = None, atlas=None, variants: Path | None = None) -> gr.Blocks:
     """The app. ``variants``: a folder of further models for the Model tab (default: checkpoints/variants/)."""
     predictor = predictor or load_predictor()
@@ -82,43 +131,7 @@ def build(predictor: Predictor | None = None, atlas=None, variants: Path | None 
         placed, counter, chosen = gr.State([]), gr.State(None), gr.State(models.name)
         under_a, under_b = gr.State(None), gr.State(None)  # uploaded pictures, whole
         with gr.Tab("Compare"):
-            with gr.Row(equal_height=False):
-                with gr.Column(scale=2, min_width=300, elem_id="pictures"):  # the pictures, the buttons, the examples
-                    with gr.Row(equal_height=False):
-                        with gr.Column(min_width=280):
-                            sheet_a = drawing_sheet("A")
-                            upload_a = gr.UploadButton("Upload picture A", size="sm", file_types=["image"],
-                                                       elem_id="upload_a")  # fmt: skip
-                        with gr.Column(min_width=280):
-                            sheet_b = drawing_sheet("B")
-                            upload_b = gr.UploadButton("Upload picture B", size="sm", file_types=["image"],
-                                                       elem_id="upload_b")  # fmt: skip
-                    with gr.Row():
-                        compare = gr.Button("Compare", variant="primary", elem_id="compare", min_width=80)
-                        swap = gr.Button("Swap", elem_id="swap", min_width=80)
-                        clear = gr.Button("Clear", elem_id="clear", min_width=80)
-                        random = gr.Button("Random pair", elem_id="random", min_width=100)
-                        preset = gr.Dropdown(list(PRESETS), value="open", show_label=False, min_width=100,
-                                             container=False)  # fmt: skip
-                    with gr.Row():
-                        live = gr.Checkbox(True, label="Answer as I draw", elem_id="live", container=False)
-                        turns = gr.Checkbox(True, label=answers.TURNS_LABEL, elem_id="turns", container=False,
-                                            visible=predictor.model.upright)  # fmt: skip
-                    note = gr.Markdown()
-                    # the examples: a click loads both pictures and answers, in one request
-                    shown = [gr.Image(render=False, label=f"Picture {s}") for s in "AB"]
-                    pairs = gr.Dataset(components=shown, samples=examples(), elem_id="examples", samples_per_page=12,
-                                       label="Examples: click one to load both pictures")  # fmt: skip
-                with gr.Column(scale=1, min_width=300, elem_id="answer"):  # the answer
-                    verdict = gr.Label(label="Verdict", num_top_classes=2, elem_id="verdict")
-                    message = gr.Markdown(visible=False, elem_id="message")
-                    with gr.Row():
-                        heat_a, heat_b = heatmap("Looked at in A", "heat_a"), heatmap("... in B", "heat_b")
-                    legend = gr.HTML(colour_bar(predictor.model), visible=predictor.model.has_maps)
-                    similarity = gr.Markdown(elem_id="similarity")
-            # the API's pictures and its cosine, a number
-            file_a, file_b = (gr.File(visible=False, label=f"Picture {s}") for s in "AB")
-            cosine = gr.Number(visible=False, label="Cosine similarity")
+            c = compare_tab(predictor)
         with gr.Tab("Map") as map_tab:
             map_note = gr.Markdown(answers.MAP_HELP if atlas is not None else answers.NO_MAP)
             map_html = gr.HTML(map_svg(atlas) if atlas else "", js_on_load=MAP_JS, css_template=MAP_CSS,
@@ -135,33 +148,34 @@ def build(predictor: Predictor | None = None, atlas=None, variants: Path | None 
                 gr.Image(str(ASSETS / "training.png"), label="Training curves", interactive=False, buttons=[])
 
         # Every change of a picture answers by itself: the last request wins, none waits in a queue.
-        answer = [verdict, message, similarity, heat_a, heat_b, placed]  # events.ANSWER
-        pictures = [sheet_a, sheet_b, under_a, under_b]  # events.SHEETS
-        asked = [*pictures, chosen, turns]
-        for s in (sheet_a, sheet_b):
-            s.input(on(events.answer_drawn), [*asked, live], answer, trigger_mode="always_last",
+        answer = [c.verdict, c.message, c.similarity, c.heat_a, c.heat_b, placed]  # events.ANSWER
+        pictures = [c.sheet_a, c.sheet_b, under_a, under_b]  # events.SHEETS
+        asked = [*pictures, chosen, c.turns]
+        for s in (c.sheet_a, c.sheet_b):
+            s.input(on(events.answer_drawn), [*asked, c.live], answer, trigger_mode="always_last",
                     show_progress="hidden", **PRIVATE).then(None, js=answers.SHOW_VERDICT_JS)  # fmt: skip
-        for s, side in ((sheet_a, "A"), (sheet_b, "B")):
-            s.submit(on(events.answer_paste, side=side), [s, *asked, live], pictures + answer, **PRIVATE)
-        for button, side in ((upload_a, "A"), (upload_b, "B")):
-            button.upload(on(events.answer_upload, side=side), [button, *asked, live], pictures + answer, **PRIVATE)
-        compare.click(on(events.answer_asked), asked, answer, **PRIVATE)
-        turns.change(on(events.answer_drawn), asked, answer, **PRIVATE)
-        swap.click(on(events.swap_pictures), asked, pictures + answer, api_name="swap")
-        clear.click(events.clear_pictures, None, pictures + answer + [note], js=sheet.CLEAR_JS, api_name="clear")
-        random.click(on(events.random_pair), [preset, counter, chosen, turns], pictures + answer + [note, counter],
-                     api_name="random_pair")  # fmt: skip
-        pairs.click(lambda pair, name, t: events.answer_pair(ctx, *pair, name, t), [pairs, chosen, turns],
-                    pictures + answer, **PRIVATE)  # fmt: skip
-        gr.Button(visible=False).click(on(events.answer_files), [file_a, file_b, chosen, turns],
-                                       [verdict, cosine, heat_a, heat_b, placed], api_name="compare")  # fmt: skip
-        choice.change(on(events.choose_model), choice, [chosen, card, placed, legend, map_note, map_html],
+        for s, side in ((c.sheet_a, "A"), (c.sheet_b, "B")):
+            s.submit(on(events.answer_paste, side=side), [s, *asked, c.live], pictures + answer, **PRIVATE)
+        for button, side in ((c.upload_a, "A"), (c.upload_b, "B")):
+            button.upload(on(events.answer_upload, side=side), [button, *asked, c.live], pictures + answer, **PRIVATE)
+        c.compare.click(on(events.answer_asked), asked, answer, **PRIVATE)
+        c.turns.change(on(events.answer_drawn), asked, answer, **PRIVATE)
+        c.swap.click(on(events.swap_pictures), asked, pictures + answer, api_name="swap")
+        c.clear.click(events.clear_pictures, None, pictures + answer + [c.note], js=sheet.CLEAR_JS, api_name="clear")
+        c.random.click(on(events.random_pair), [c.preset, counter, chosen, c.turns],
+                       pictures + answer + [c.note, counter], api_name="random_pair")  # fmt: skip
+        c.pairs.click(lambda pair, name, t: events.answer_pair(ctx, *pair, name, t), [c.pairs, chosen, c.turns],
+                      pictures + answer, **PRIVATE)  # fmt: skip
+        api_out = [c.verdict, c.cosine, c.heat_a, c.heat_b, placed]
+        gr.Button(visible=False).click(on(events.answer_files), [c.file_a, c.file_b, chosen, c.turns], api_out,
+                                       api_name="compare")  # fmt: skip
+        choice.change(on(events.choose_model), choice, [chosen, card, placed, c.legend, map_note, map_html],
                       api_name="choose_model")  # fmt: skip
         # The map (2,000 points) is sent when it is looked at, not with every answer.
         map_tab.select(on(events.map_for), [placed, chosen], map_html, api_name="map")
         map_html.submit(on(events.picked_on_map), None, picked, **PRIVATE)
-        find.click(on(events.find_similar), [sheet_a, under_a, chosen], [alike, similar_note], **PRIVATE)
-        gr.Button(visible=False).click(on(events.similar_files), [file_a, chosen], alike, api_name="similar")
+        find.click(on(events.find_similar), [c.sheet_a, under_a, chosen], [alike, similar_note], **PRIVATE)
+        gr.Button(visible=False).click(on(events.similar_files), [c.file_a, chosen], alike, api_name="similar")
         gr.api(ctx.atlas_table, api_name="atlas")
     return demo
 

@@ -13,6 +13,28 @@ import typing
 from pathlib import Path
 
 
+def _sample_options(p: argparse.ArgumentParser) -> None:
+    from .shapes import FAMILY_NAMES, NAMED
+    from .spec import PRESETS
+
+    p.add_argument("--preset", default="shapes", choices=sorted(PRESETS))
+    p.add_argument("--out", default="assets/dataset.png", help="PNG to write")
+    p.add_argument("--pairs", type=int, default=16)
+    p.add_argument("--columns", type=int, default=4)
+    p.add_argument("--image-size", type=int, default=64)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--start", type=int, default=0, help="index of the first pair")
+    p.add_argument(
+        "--holdout",
+        nargs="*",
+        default=[],
+        choices=(*FAMILY_NAMES, *NAMED),
+        metavar="SHAPE",
+        help="families or named shapes to leave out",
+    )
+    p.add_argument("--dpi", type=int, default=110)
+
+
 def _sample(args: argparse.Namespace) -> None:
     from .data import PairGenerator
     from .plots import pair_grid
@@ -45,6 +67,19 @@ def _add_dataclass_options(p: argparse.ArgumentParser, cls) -> None:
             p.add_argument(flag, nargs="*", default=list(f.default), metavar="NAME", help=help_text)
         else:
             p.add_argument(flag, type=kind, default=f.default, help=help_text)
+
+
+def _train_options(p: argparse.ArgumentParser, training: bool = True) -> None:
+    if training:  # TrainConfig's fields, and torch with them: only for a call that trains
+        from .training import TrainConfig
+
+        _add_dataclass_options(p, TrainConfig)
+    p.add_argument(
+        "--oneshot-every",
+        type=int,
+        default=0,
+        help="steps between scoring Omniglot's one-shot runs into oneshot.jsonl (a curve; never chooses the model)",
+    )
 
 
 def _train(args: argparse.Namespace) -> None:
@@ -92,6 +127,16 @@ def _weights(source: str | None, writes: str):
     return where
 
 
+def _evaluate_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--weights", default=None, help=ANY_WEIGHTS)
+    p.add_argument("--pairs", type=int, default=2000, help="pairs per test set")
+    p.add_argument("--device", default="auto")
+    p.add_argument("--figure", default=None, help="also write the confusion matrices to this PNG")
+    p.add_argument("--json", action="store_true", help="print the metrics as JSON")
+    p.add_argument("--save", action="store_true", help="write eval.json and the model card README.md into the folder")
+    p.add_argument("--omniglot", default=None, help="folder with Omniglot's all_runs.zip: people's drawings too")
+
+
 def _evaluate(args: argparse.Namespace) -> None:
     from .card import write_model_card
     from .evaluate import evaluate_folder
@@ -117,6 +162,11 @@ def _evaluate(args: argparse.Namespace) -> None:
             print(f"confusion matrices written to {args.figure}")
 
 
+def _curves_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--run", dest="run_dir", default="checkpoints", help="a training run's folder")
+    p.add_argument("--out", default=None, help="PNG to write (default: training.png in the run's folder)")
+
+
 def _curves(args: argparse.Namespace) -> None:
     from .plots import training_curves
     from .weights import WeightsFolder
@@ -140,6 +190,22 @@ def _curves(args: argparse.Namespace) -> None:
     print(f"wrote {out}")
 
 
+def _predict_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("image_a")
+    p.add_argument("image_b")
+    p.add_argument("--weights", default=None, help=ANY_WEIGHTS)
+    p.add_argument("--device", default=None)
+    p.add_argument(
+        "--upright",
+        action="store_true",
+        help="a turned or mirrored copy is another shape (b is not d); by default it is the same shape, "
+        "turned, where the model tells turns apart",
+    )
+    p.add_argument(
+        "--json", action="store_true", help="print probability, same, similarity, turned and weights as JSON"
+    )
+
+
 def _predict(args: argparse.Namespace) -> None:
     from .predict import Predictor
 
@@ -152,6 +218,13 @@ def _predict(args: argparse.Namespace) -> None:
         verdict += f", {result.turned}" if result.same and result.turned else ""
         cosine = "" if result.similarity is None else f", cosine similarity {result.similarity:.3f}"
         print(f"{verdict}: probability of same shape {result.probability:.3f}{cosine} (weights: {predictor.weights})")
+
+
+def _atlas_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--weights", default=None, help=LOCAL_WEIGHTS)
+    p.add_argument("--points", type=int, default=2016, help="reference pictures (every class in every style)")
+    p.add_argument("--figure", default=None, help="PNG of the map (default: umap.png beside the weights; '' for none)")
+    p.add_argument("--device", default=None)
 
 
 def _atlas(args: argparse.Namespace) -> None:
@@ -175,12 +248,23 @@ def _atlas(args: argparse.Namespace) -> None:
     print(f"wrote {weights / weights.ATLAS}" + (f" and {figure}" if figure else ""))
 
 
+def _push_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--repo-id", required=True, help="USER/NAME of the model repo (created if missing)")
+    p.add_argument("--weights", default=None, help=LOCAL_WEIGHTS)
+    p.add_argument("--private", action="store_true")
+
+
 def _push(args: argparse.Namespace) -> None:
     from .publish import push
 
     where = _weights(args.weights, "push writes the model card")
     url = push(where.path, args.repo_id, private=args.private)
     print(f"published {where.path} to https://huggingface.co/{args.repo_id} ({url})")
+
+
+def _space_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--repo-id", required=True, help="USER/NAME of the Space (created if missing)")
+    p.add_argument("--private", action="store_true")
 
 
 def _space(args: argparse.Namespace) -> None:
@@ -190,6 +274,13 @@ def _space(args: argparse.Namespace) -> None:
     print(f"deployed the app to https://huggingface.co/spaces/{args.repo_id} ({url})")
 
 
+def _omniglot_options(p: argparse.ArgumentParser) -> None:
+    from .omniglot import URL
+
+    p.add_argument("--out", default="data/omniglot", help="folder to put omniglot-py/ in")
+    p.add_argument("--url", default=URL, help="where the archives are (torchvision's address)")
+
+
 def _omniglot(args: argparse.Namespace) -> None:
     from .omniglot import Omniglot, download
 
@@ -197,6 +288,13 @@ def _omniglot(args: argparse.Namespace) -> None:
         print(f"downloaded and unpacked {path}")
     data = Omniglot.load(args.out)
     print(f"{len(data.characters)} characters of {len(data.alphabets)} alphabets, {len(data)} drawings in {args.out}")
+
+
+def _blend_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("base", help="the folder of the model fine-tuning started from")
+    p.add_argument("tuned", help="the folder of the fine-tuned model")
+    p.add_argument("--share", type=float, default=0.5, help="the fine-tuned model's part, 0 to 1 (default: 0.5)")
+    p.add_argument("--out", required=True, help="the folder to write")
 
 
 def _blend(args: argparse.Namespace) -> None:
@@ -209,6 +307,14 @@ def _blend(args: argparse.Namespace) -> None:
     print(
         f"wrote {1 - args.share:g} × {args.base} + {args.share:g} × {args.tuned} to {out.path} "
         f"(next: python -m shapesim evaluate --weights {out.path} --save, then atlas --weights {out.path})"
+    )
+
+
+def _examples_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--out", default="assets/examples")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument(
+        "--omniglot", default=None, help="folder with Omniglot's all_runs.zip: two pairs of people's drawings"
     )
 
 
@@ -236,121 +342,35 @@ LOCAL_WEIGHTS = "a weights folder (default: $SHAPESIM_WEIGHTS if a folder, else 
 
 
 def build_parser(training: bool = True) -> argparse.ArgumentParser:
-    """The command line. Without ``training``, ``train`` has no options of its own: TrainConfig, and with it
-    torch, is imported only by a call that trains (or asks for train's help); every other command starts sooner."""
-    from .shapes import FAMILY_NAMES, NAMED
-    from .spec import PRESETS
-
+    """The command line: each command's options are set by the function beside its handler. Without ``training``,
+    ``train`` has no options of its own: TrainConfig, and with it torch, is imported only by a call that trains (or
+    asks for train's help); every other command starts sooner."""
     parser = argparse.ArgumentParser(
         prog="python -m shapesim" if Path(sys.argv[0]).name == "__main__.py" else Path(sys.argv[0]).name,
         description="Do two pictures show the same shape? Compare pictures, train and evaluate models, "
         "make the embedding map, publish weights and the app. --help on each command for its options.",
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-
-    p = commands.add_parser("sample", help="draw a labelled grid of generated pairs")
-    p.add_argument("--preset", default="shapes", choices=sorted(PRESETS))
-    p.add_argument("--out", default="assets/dataset.png", help="PNG to write")
-    p.add_argument("--pairs", type=int, default=16)
-    p.add_argument("--columns", type=int, default=4)
-    p.add_argument("--image-size", type=int, default=64)
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--start", type=int, default=0, help="index of the first pair")
-    p.add_argument(
-        "--holdout",
-        nargs="*",
-        default=[],
-        choices=(*FAMILY_NAMES, *NAMED),
-        metavar="SHAPE",
-        help="families or named shapes to leave out",
-    )
-    p.add_argument("--dpi", type=int, default=110)
-    p.set_defaults(run=_sample)
-
-    p = commands.add_parser("train", help="train a model (see TrainConfig for every option)")
-    if training:
-        from .training import TrainConfig
-
-        _add_dataclass_options(p, TrainConfig)
-    p.add_argument(
-        "--oneshot-every",
-        type=int,
-        default=0,
-        help="steps between scoring Omniglot's one-shot runs into oneshot.jsonl (a curve; never chooses the model)",
-    )
-    p.set_defaults(run=_train)
-
-    p = commands.add_parser("evaluate", help="score a model on the fixed test sets")
-    p.add_argument("--weights", default=None, help=ANY_WEIGHTS)
-    p.add_argument("--pairs", type=int, default=2000, help="pairs per test set")
-    p.add_argument("--device", default="auto")
-    p.add_argument("--figure", default=None, help="also write the confusion matrices to this PNG")
-    p.add_argument("--json", action="store_true", help="print the metrics as JSON")
-    p.add_argument("--save", action="store_true", help="write eval.json and the model card README.md into the folder")
-    p.add_argument("--omniglot", default=None, help="folder with Omniglot's all_runs.zip: people's drawings too")
-    p.set_defaults(run=_evaluate)
-
-    p = commands.add_parser("curves", help="plot a run's training curves from its metrics.jsonl")
-    p.add_argument("--run", dest="run_dir", default="checkpoints", help="a training run's folder")
-    p.add_argument("--out", default=None, help="PNG to write (default: training.png in the run's folder)")
-    p.set_defaults(run=_curves)
-
-    p = commands.add_parser("predict", help="do two pictures show the same shape?")
-    p.add_argument("image_a")
-    p.add_argument("image_b")
-    p.add_argument("--weights", default=None, help=ANY_WEIGHTS)
-    p.add_argument("--device", default=None)
-    p.add_argument(
-        "--upright",
-        action="store_true",
-        help="a turned or mirrored copy is another shape (b is not d); by default it is the same shape, "
-        "turned, where the model tells turns apart",
-    )
-    p.add_argument(
-        "--json", action="store_true", help="print probability, same, similarity, turned and weights as JSON"
-    )
-    p.set_defaults(run=_predict)
-
-    p = commands.add_parser("atlas", help="embed the reference set, fit UMAP, save atlas.npz next to the weights")
-    p.add_argument("--weights", default=None, help=LOCAL_WEIGHTS)
-    p.add_argument("--points", type=int, default=2016, help="reference pictures (every class in every style)")
-    p.add_argument("--figure", default=None, help="PNG of the map (default: umap.png beside the weights; '' for none)")
-    p.add_argument("--device", default=None)
-    p.set_defaults(run=_atlas)
-
-    p = commands.add_parser("push", help="publish a weights folder to the Hugging Face Hub")
-    p.add_argument("--repo-id", required=True, help="USER/NAME of the model repo (created if missing)")
-    p.add_argument("--weights", default=None, help=LOCAL_WEIGHTS)
-    p.add_argument("--private", action="store_true")
-    p.set_defaults(run=_push)
-
-    p = commands.add_parser("space", help="deploy the app with the bundled weights to a Hugging Face Space")
-    p.add_argument("--repo-id", required=True, help="USER/NAME of the Space (created if missing)")
-    p.add_argument("--private", action="store_true")
-    p.set_defaults(run=_space)
-
-    from .omniglot import URL
-
-    p = commands.add_parser("omniglot", help="download Omniglot's background set (people's drawings) for training")
-    p.add_argument("--out", default="data/omniglot", help="folder to put omniglot-py/ in")
-    p.add_argument("--url", default=URL, help="where the archives are (torchvision's address)")
-    p.set_defaults(run=_omniglot)
-
-    p = commands.add_parser("blend", help="average two models of one design weight by weight (WiSE-FT)")
-    p.add_argument("base", help="the folder of the model fine-tuning started from")
-    p.add_argument("tuned", help="the folder of the fine-tuned model")
-    p.add_argument("--share", type=float, default=0.5, help="the fine-tuned model's part, 0 to 1 (default: 0.5)")
-    p.add_argument("--out", required=True, help="the folder to write")
-    p.set_defaults(run=_blend)
-
-    p = commands.add_parser("examples", help="write the app's example pairs")
-    p.add_argument("--out", default="assets/examples")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument(
-        "--omniglot", default=None, help="folder with Omniglot's all_runs.zip: two pairs of people's drawings"
-    )
-    p.set_defaults(run=_examples)
+    for name, (about, options, run) in COMMANDS.items():
+        p = commands.add_parser(name, help=about)
+        options(p, training) if options is _train_options else options(p)
+        p.set_defaults(run=run)
     return parser
+
+
+COMMANDS = {  # name: (what it does, its options, its handler)
+    "sample": ("draw a labelled grid of generated pairs", _sample_options, _sample),
+    "train": ("train a model (see TrainConfig for every option)", _train_options, _train),
+    "evaluate": ("score a model on the fixed test sets", _evaluate_options, _evaluate),
+    "curves": ("plot a run's training curves from its metrics.jsonl", _curves_options, _curves),
+    "predict": ("do two pictures show the same shape?", _predict_options, _predict),
+    "atlas": ("embed the reference set, fit UMAP, save atlas.npz next to the weights", _atlas_options, _atlas),
+    "push": ("publish a weights folder to the Hugging Face Hub", _push_options, _push),
+    "space": ("deploy the app with the bundled weights to a Hugging Face Space", _space_options, _space),
+    "omniglot": ("download Omniglot's background set (people's drawings) for training", _omniglot_options, _omniglot),
+    "blend": ("average two models of one design weight by weight (WiSE-FT)", _blend_options, _blend),
+    "examples": ("write the app's example pairs", _examples_options, _examples),
+}
 
 
 def main(argv: list[str] | None = None) -> int:
