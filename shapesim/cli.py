@@ -100,7 +100,7 @@ def _train(args: argparse.Namespace) -> None:
             return
     score = "score (mean F1 of the generator's and people's pairs)" if run_config.people else "F1"
     print(
-        f"best validation {score} {result.best_f1:.4f} after {result.steps} steps, "
+        f"best validation {score} {result.best_score:.4f} after {result.steps} steps, "
         f"{result.seconds:.0f} s, {result.pairs_per_s:.0f} pairs/s; model in {config.out}"
     )
 
@@ -112,19 +112,19 @@ def _weights(source: str | None, writes: str):
     installed package unasked)."""
     from .hub import resolve
 
-    where = resolve(source, fallback=False)
-    if source is None and where.kind == "bundled":
+    found = resolve(source, fallback=False)
+    if source is None and found.kind == "bundled":
         raise ValueError(
             f"{writes} next to the weights, and without --weights that is the bundled model's folder, which belongs "
-            f"to the installed package: give --weights DIR (a copy of {where.path}), or --weights {where.path} "
+            f"to the installed package: give --weights DIR (a copy of {found.path}), or --weights {found.path} "
             "to write there on purpose"
         )
-    if where.kind == "hub":
+    if found.kind == "hub":
         raise ValueError(
-            f"{writes} next to the weights, and {where.name} is a Hub download: fetch it into a folder first "
-            f"(huggingface-cli download {where.name} --local-dir DIR) and give --weights DIR"
+            f"{writes} next to the weights, and {found.name} is a Hub download: fetch it into a folder first "
+            f"(huggingface-cli download {found.name} --local-dir DIR) and give --weights DIR"
         )
-    return where
+    return found
 
 
 def _evaluate_options(p: argparse.ArgumentParser) -> None:
@@ -145,17 +145,17 @@ def _evaluate(args: argparse.Namespace) -> None:
     from .plots import confusion_matrices
 
     if args.save:
-        where = _weights(args.weights, "--save writes eval.json and the model card")
+        source = _weights(args.weights, "--save writes eval.json and the model card")
     else:
-        where = resolve(args.weights, fallback=args.weights is None)
-    results = evaluate_folder(where.path, pairs=args.pairs, device=args.device, omniglot=args.omniglot)
+        source = resolve(args.weights, fallback=args.weights is None)
+    results = evaluate_folder(source.path, pairs=args.pairs, device=args.device, omniglot=args.omniglot)
     if args.save:
-        where.folder.save_eval_results(results)
-        write_model_card(where.path)
+        source.folder.save_eval_results(results)
+        write_model_card(source.path)
     if args.json:
         print(json.dumps(results))
     else:
-        print(results_table(results, where.folder.holdout))
+        print(results_table(results, source.folder.holdout))
     if args.figure:
         confusion_matrices(results).savefig(args.figure, dpi=100)
         if not args.json:
@@ -232,9 +232,9 @@ def _atlas(args: argparse.Namespace) -> None:
     from .plots import atlas_map
     from .predict import Predictor
 
-    where = _weights(args.weights, "atlas writes atlas.npz and atlas.json")
-    predictor = Predictor.from_pretrained(str(where.path), device=args.device)
-    weights = where.folder
+    source = _weights(args.weights, "atlas writes atlas.npz and atlas.json")
+    predictor = Predictor.from_pretrained(str(source.path), device=args.device)
+    weights = source.folder
     figure = weights / "umap.png" if args.figure is None else (Path(args.figure) if args.figure else None)
     atlas, report = build_atlas(predictor.embed, predictor.image_size, n=args.points, holdout=weights.holdout)
     weights.save_atlas(atlas, report)
@@ -257,9 +257,9 @@ def _push_options(p: argparse.ArgumentParser) -> None:
 def _push(args: argparse.Namespace) -> None:
     from .publish import push
 
-    where = _weights(args.weights, "push writes the model card")
-    url = push(where.path, args.repo_id, private=args.private)
-    print(f"published {where.path} to https://huggingface.co/{args.repo_id} ({url})")
+    source = _weights(args.weights, "push writes the model card")
+    url = push(source.path, args.repo_id, private=args.private)
+    print(f"published {source.path} to https://huggingface.co/{args.repo_id} ({url})")
 
 
 def _space_options(p: argparse.ArgumentParser) -> None:

@@ -165,15 +165,15 @@ class Predictor:
         silently replaced.
         """
         fallback = source is None if fallback is None else fallback
-        where = resolve(source, fallback=fallback)
+        found = resolve(source, fallback=fallback)
         dev = select_device(device or "auto")
         try:
-            return cls(where.folder.load_model(dev), where, image_size=where.folder.image_size, device=dev)
+            return cls(found.folder.load_model(dev), found, image_size=found.folder.image_size, device=dev)
         except (ValueError, FileNotFoundError) as err:
-            if not fallback or where.kind == "bundled":
+            if not fallback or found.kind == "bundled":
                 raise
-            where = bundled(f"the configured weights could not be loaded: {err}")
-            return cls(where.folder.load_model(dev), where, image_size=where.folder.image_size, device=dev)
+            found = bundled(f"the configured weights could not be loaded: {err}")
+            return cls(found.folder.load_model(dev), found, image_size=found.folder.image_size, device=dev)
 
     @property
     def weights(self) -> str:

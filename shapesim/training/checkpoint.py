@@ -60,14 +60,14 @@ class RunFolder(WeightsFolder):
     def can_resume(self) -> bool:
         return (self.path / self.STATE).is_file()
 
-    def save_state(self, model: PairModel, optimizer: torch.optim.Optimizer, step: int, best_f1: float) -> None:
+    def save_state(self, model: PairModel, optimizer: torch.optim.Optimizer, step: int, best_score: float) -> None:
         """Model, optimizer and position of a run, as safetensors (no pickle)."""
         tensors = {f"model.{k}": v.detach().contiguous().cpu() for k, v in model.state_dict().items()}
         opt = optimizer.state_dict()
         for pid, state in opt["state"].items():
             for key, value in state.items():
                 tensors[f"optim.{pid}.{key}"] = torch.as_tensor(value).detach().contiguous().cpu()
-        meta = {"step": str(step), "best_f1": repr(best_f1), "param_groups": json.dumps(opt["param_groups"])}
+        meta = {"step": str(step), "best_score": repr(best_score), "param_groups": json.dumps(opt["param_groups"])}
         atomic_write(self.path / self.STATE, lambda p: save_file(tensors, str(p), metadata=meta))
 
     def load_state(self, model: PairModel, optimizer: torch.optim.Optimizer, device: torch.device) -> tuple[int, float]:
@@ -83,7 +83,7 @@ class RunFolder(WeightsFolder):
                 _, pid, name = key.split(".", 2)
                 state.setdefault(int(pid), {})[name] = value.cpu() if name == "step" else value
         optimizer.load_state_dict({"state": state, "param_groups": json.loads(meta["param_groups"])})
-        return int(meta["step"]), float(meta["best_f1"])
+        return int(meta["step"]), float(meta.get("best_score", meta.get("best_f1")))
 
     # ------------------------------------------------------------------ the validation log
 

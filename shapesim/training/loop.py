@@ -43,7 +43,7 @@ __all__ = ["train", "TrainResult"]
 
 @dataclass
 class TrainResult:
-    best_f1: float  # the best validation score: F1 (with people's pairs, the mean of theirs and the generator's)
+    best_score: float  # the best validation score: F1 (with people's pairs, the mean of theirs and the generator's)
     steps: int  # steps run (fewer than asked when target_f1 was reached)
     seconds: float  # training time, validation excluded
     pairs_per_s: float  # all processes together
@@ -59,7 +59,7 @@ class Tally:
     started: float
     seen: int
     steps: int
-    best_f1: float
+    best_score: float
     aside: float = 0.0
     seconds: float = 0.0  # learning time up to the end of the last step
     last_f1: float = math.nan
@@ -135,12 +135,12 @@ class EveryPair(torch.nn.Module):
     """The model as the every-pair step calls it (under DDP when there are several ranks): the stem once per
     picture, then every pair of the batch through the gate, as a pair is compared."""
 
-    def __init__(self, core: PairModel) -> None:
+    def __init__(self, model: PairModel) -> None:
         super().__init__()
-        self.core = core
+        self.model = model
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        return self.core.every_pair(self.core.features(x))
+        return self.model.every_pair(self.model.features(x))
 
 
 @dataclass
@@ -148,10 +148,10 @@ class Trainer:
     """What one step needs, built once: the model (and its DDP wrapper), optimiser, data, precision."""
 
     config: TrainConfig
-    where: Distributed
+    ranks: Distributed
     device: torch.device
-    core: PairModel
-    model: torch.nn.Module
+    model: PairModel  # the model being trained
+    wrapped: torch.nn.Module  # what a step calls: the model, under DDP with several ranks, compiled if asked
     optimizer: torch.optim.Optimizer
     scaler: torch.amp.GradScaler
     data: tuple[PairGenerator, ...]  # step s trains on data[s % len(data)]
@@ -165,7 +165,7 @@ class Trainer:
         """The step's pairs: each rank draws its own block, so the data position is the step (and with
         mixed presets, the step also says whose turn it is); ``people`` of them are people's drawings. With
         ``every_pair``, identities drawn twice instead (:class:`Group`)."""
-        c, w = self.config, self.where
+        c, w = self.config, self.ranks
         block, people = step * w.world + w.rank, round(c.batch_size * c.people)
         data = self.data[step % len(self.data)]
         if c.every_pair:
@@ -192,17 +192,17 @@ class Trainer:
         )
         if isinstance(batch, Group):
             with autocast:
-                logits, _ = self.model(batch.pictures.contiguous(memory_format=self.memory_format))
+                logits, _ = self.wrapped(batch.pictures.contiguous(memory_format=self.memory_format))
             ids = batch.identities.to(self.device)
             loss = every_pair_loss(logits, ids) + c.one_shot * one_shot_loss(logits, ids)
             return self._descend(loss)
         a = batch.a.contiguous(memory_format=self.memory_format)
         b = batch.b.contiguous(memory_format=self.memory_format)
         with autocast:
-            fused = self.model(a, b)
+            fused = self.wrapped(a, b)
         loss = F.binary_cross_entropy_with_logits(fused.logit.float(), batch.label)
-        if c.batch_pairs > 0 and self.core.cosine_classifier:
-            loss = loss + c.batch_pairs * all_pairs_loss(self.core, fused, batch.identities().to(self.device))
+        if c.batch_pairs > 0 and self.model.cosine_classifier:
+            loss = loss + c.batch_pairs * all_pairs_loss(self.model, fused, batch.identities().to(self.device))
         return self._descend(loss)
 
     def _descend(self, loss: torch.Tensor) -> float:
@@ -211,21 +211,21 @@ class Trainer:
         self.optimizer.zero_grad(set_to_none=True)
         self.scaler.scale(loss).backward()
         self.scaler.unscale_(self.optimizer)
-        torch.nn.utils.clip_grad_norm_(self.model.parameters(), c.clip)
+        torch.nn.utils.clip_grad_norm_(self.wrapped.parameters(), c.clip)
         self.scaler.step(self.optimizer)
         self.scaler.update()
         return loss.item()
 
     def validate(self) -> dict:
         """Validation metrics on the fixed pairs; with several ranks each scores a share and all see the total."""
-        self.where.average_buffers(self.core)
-        w = self.where
+        self.ranks.average_buffers(self.model)
+        w = self.ranks
         metrics = {}
         for prefix, v in (("", self.validation), ("people_", self.people_validation)):
             if v is not None:
                 share = PairSet(v.name, v.generator, v.index[w.rank :: w.world])
                 # the generator's pairs as the app answers them; people's characters upright (b is not d)
-                parts = predict_batches(self.core, share.batches(256), turns=not prefix)
+                parts = predict_batches(self.model, share.batches(256), turns=not prefix)
                 got = summarise(*(w.gather(part) for part in parts))
                 metrics.update({prefix + k: x for k, x in got.items()})
         # what a better model is: the generator's F1, and people's too when the run learns from them
@@ -240,32 +240,32 @@ def train(config: TrainConfig, callback: Callable[[int, PairModel], None] | None
     as it is then (score it, but hand it back in training mode); raising from it stops the run there,
     as a Ctrl-C would.
     """
-    where, device = setup_distributed(config.device)
+    ranks, device = setup_distributed(config.device)
     run = RunFolder(config.out)
-    if where.main:
+    if ranks.main:
         run.prepare()
     if config.resume:
         config = resumed_config(config)
-    trainer, pre_seconds, (start, best_f1, so_far) = _set_up(config, where, device, run)
+    trainer, pre_seconds, (start, best_score, so_far) = _set_up(config, ranks, device, run)
     pre_pairs = config.pretrain_steps * config.batch_size  # pre-training counts as training: its pairs and time
     # a resumed run's clock and pair count go on from its checkpoint's record
     began = time.perf_counter() - pre_seconds - so_far.get("seconds", 0.0)
-    tally = Tally(began, so_far.get("pairs", pre_pairs), start, best_f1)
+    tally = Tally(began, so_far.get("pairs", pre_pairs), start, best_score)
     bar = tqdm(
         range(start, config.steps),
         initial=start,
         total=config.steps,
-        disable=not (config.progress and where.main),
+        disable=not (config.progress and ranks.main),
         desc="train",
         unit="step",
         dynamic_ncols=True,
     )
-    trainer.model.train()
+    trainer.wrapped.train()
     ahead = config.prefetch if config.prefetch >= 0 else (0 if device.type == "cpu" else 2)
     batches = made_ahead(trainer.batch, range(start, config.steps), ahead)
     for step in bar:
         loss = trainer.step(step, next(batches))
-        tally.count(step + 1, config.pairs_per_step * where.world)
+        tally.count(step + 1, config.pairs_per_step * ranks.world)
         bar.set_postfix(loss=f"{loss:.4f}", f1=f"{tally.last_f1:.4f}", pairs_s=f"{tally.rate:.0f}")
         if (step + 1) % config.eval_every == 0 or step + 1 == config.steps:
             with tally.set_aside():
@@ -273,13 +273,13 @@ def train(config: TrainConfig, callback: Callable[[int, PairModel], None] | None
             if config.target_f1 and f1 >= config.target_f1:
                 break
         if callback is not None:
-            callback(step + 1, trainer.core)
+            callback(step + 1, trainer.model)
     bar.close()
     seconds = tally.elapsed()
-    where.average_buffers(trainer.core)
-    where.barrier()  # the checkpoint is on disk before any rank moves on
+    ranks.average_buffers(trainer.model)
+    ranks.barrier()  # the checkpoint is on disk before any rank moves on
     rate = tally.seen / max(seconds, 1e-9)
-    return TrainResult(tally.best_f1, tally.steps, seconds, rate, tally.history, trainer.core)
+    return TrainResult(tally.best_score, tally.steps, seconds, rate, tally.history, trainer.model)
 
 
 def made_ahead(make: Callable[[int], object], steps: range, depth: int) -> Iterator:
@@ -319,7 +319,7 @@ def resumed_config(asked: TrainConfig) -> TrainConfig:
 
 
 def _set_up(
-    config: TrainConfig, where: Distributed, device: torch.device, run: RunFolder
+    config: TrainConfig, ranks: Distributed, device: torch.device, run: RunFolder
 ) -> tuple[Trainer, float, tuple[int, float, dict]]:
     """The model (pre-trained, frozen or resumed as asked), optimiser, data and precision; the
     seconds pre-training took; and (first step, best F1 so far, the resumed checkpoint's metrics record)."""
@@ -327,21 +327,21 @@ def _set_up(
     if device.type == "cpu":
         keep_freed_memory()
     torch.manual_seed(config.seed)
-    core = config.build_model().to(device)  # the same initial weights on every rank
+    model = config.build_model().to(device)  # the same initial weights on every rank
     memory_format = torch.channels_last if config.channels_last and device.type != "mps" else torch.contiguous_format
-    core = core.to(memory_format=memory_format)
+    model = model.to(memory_format=memory_format)
     if config.init and not config.resume:
-        _start_from(core, config.init)
+        _start_from(model, config.init)
     started = time.perf_counter()
     if config.pretrain != "none" and not config.resume:
-        if where.world > 1:
+        if ranks.world > 1:
             raise ValueError("pre-training runs in one process; start it without torchrun")
-        pretrain_extractor(core, config, device, memory_format)
+        pretrain_extractor(model, config, device, memory_format)
     pre_seconds = time.perf_counter() - started
     if config.freeze_backbone:
-        core.freeze_backbone()  # the model keeps it fixed through every train() and eval()
-    optimizer = torch.optim.AdamW(param_groups(core, config.weight_decay), lr=config.lr, betas=(0.9, 0.99))
-    start = _resume_or_start(config, where, run, core, optimizer, device)
+        model.freeze_backbone()  # the model keeps it fixed through every train() and eval()
+    optimizer = torch.optim.AdamW(param_groups(model, config.weight_decay), lr=config.lr, betas=(0.9, 0.99))
+    start = _resume_or_start(config, ranks, run, model, optimizer, device)
     seen_classes = preset(config.preset, holdout=config.holdout)  # without this run's hard-pair shares
     validation = PairGenerator(seen_classes, config.image_size, seed=VALIDATION_SEED, device=device)
     people = people_validation = None
@@ -351,13 +351,13 @@ def _set_up(
         people = PeoplePairs(learn, config.image_size, seed=config.seed, device=device, same_alphabet=kin, turn=turn)
         held_pairs = PeoplePairs(held, config.image_size, seed=VALIDATION_SEED, device=device)
         people_validation = PairSet("people", held_pairs, np.arange(config.eval_pairs))
-    wrapped = where.wrap(EveryPair(core) if config.every_pair else core, device)
+    wrapped = ranks.wrap(EveryPair(model) if config.every_pair else model, device)
     trainer = Trainer(
         config=config,
-        where=where,
+        ranks=ranks,
         device=device,
-        core=core,
-        model=torch.compile(wrapped) if config.compile else wrapped,
+        model=model,
+        wrapped=torch.compile(wrapped) if config.compile else wrapped,
         optimizer=optimizer,
         scaler=torch.amp.GradScaler(device.type, enabled=amp_dtype == torch.float16 and device.type == "cuda"),
         data=tuple(PairGenerator(spec, config.image_size, seed=config.seed, device=device) for spec in config.specs()),
@@ -370,7 +370,7 @@ def _set_up(
     return trainer, pre_seconds, start
 
 
-def _start_from(core: PairModel, folder: str) -> None:
+def _start_from(model: PairModel, folder: str) -> None:
     """Fine-tuning: the run's model takes the weights of the model in ``folder`` (same design). A model of
     the same design but another depth lends what fits it (the stem's stages and the classifier; the gate
     and projection, of other widths, start anew), and says so."""
@@ -378,47 +378,47 @@ def _start_from(core: PairModel, folder: str) -> None:
     if not (weights / weights.CONFIG).is_file():
         raise ValueError(f"init: no model in {folder} (it has no {weights.CONFIG})")
     source = weights.load_model()
-    if type(source) is not type(core):
-        raise ValueError(f"init: {folder} holds a {source.arch} model; this run trains {core.arch}")
-    theirs, mine = source.state_dict(), core.state_dict()
-    if getattr(source, "depth", None) != getattr(core, "depth", None) and hasattr(core, "depth"):
+    if type(source) is not type(model):
+        raise ValueError(f"init: {folder} holds a {source.arch} model; this run trains {model.arch}")
+    theirs, mine = source.state_dict(), model.state_dict()
+    if getattr(source, "depth", None) != getattr(model, "depth", None) and hasattr(model, "depth"):
         fits = {k: v for k, v in theirs.items() if k in mine and mine[k].shape == v.shape}
-        core.load_state_dict(fits, strict=False)
+        model.load_state_dict(fits, strict=False)
         print(f"init: {len(fits)} of the model's {len(mine)} tensors from {folder} (another depth); the rest anew")
         return
     try:
-        core.load_state_dict(theirs)
+        model.load_state_dict(theirs)
     except RuntimeError as e:
         raise ValueError(f"init: the model in {folder} has other sizes than this run's ({e})") from None
 
 
 def _resume_or_start(
-    config: TrainConfig, where: Distributed, run: RunFolder, model: PairModel, optimizer, device: torch.device
+    config: TrainConfig, ranks: Distributed, run: RunFolder, model: PairModel, optimizer, device: torch.device
 ) -> tuple[int, float, dict]:
     """(first step, best F1 so far, the metrics record of the step resumed from — {} on a fresh start or
     another rank than the first): from the resume state, or a fresh start; and the run's config on disk."""
-    start, best_f1, so_far = 0, -1.0, {}
+    start, best_score, so_far = 0, -1.0, {}
     if config.resume:
-        start, best_f1 = run.load_state(model, optimizer, device)
-        if where.main:
+        start, best_score = run.load_state(model, optimizer, device)
+        if ranks.main:
             so_far = run.forget_metrics_after(start)
-    elif where.main:
+    elif ranks.main:
         run.clear_metrics()
-    if where.main:
+    if ranks.main:
         run.save_train_config(config)
-    return start, best_f1, so_far
+    return start, best_score, so_far
 
 
 def _validate_and_save(trainer: Trainer, run: RunFolder, tally: Tally, step: int, loss: float, pre_pairs: int) -> float:
     """Score the fixed validation pairs, log them, keep the model if it is the best so far and the
     resume state always; returns the validation F1."""
-    c, where = trainer.config, trainer.where
+    c, ranks = trainer.config, trainer.ranks
     metrics = trainer.validate()
     tally.last_f1 = metrics["f1"]
     record = {
         "step": step,
-        "pairs": pre_pairs + step * c.pairs_per_step * where.world,
-        "pictures": step * 2 * c.batch_size * where.world,
+        "pairs": pre_pairs + step * c.pairs_per_step * ranks.world,
+        "pictures": step * 2 * c.batch_size * ranks.world,
         "loss": round(loss, 6),
         "lr": trainer.optimizer.param_groups[0]["lr"],
         "seconds": round(tally.seconds, 2),
@@ -426,11 +426,11 @@ def _validate_and_save(trainer: Trainer, run: RunFolder, tally: Tally, step: int
         **{f"val_{k}": v for k, v in metrics.items()},
     }
     tally.history.append(record)
-    improved = metrics["score"] >= tally.best_f1  # on a tie the later, longer-trained model wins
-    tally.best_f1 = max(tally.best_f1, metrics["score"])
-    if where.main:  # one writer; every rank holds the same weights
+    improved = metrics["score"] >= tally.best_score  # on a tie the later, longer-trained model wins
+    tally.best_score = max(tally.best_score, metrics["score"])
+    if ranks.main:  # one writer; every rank holds the same weights
         run.append_metrics(record)
         if improved:
-            run.save_model(trainer.core)
-        run.save_state(trainer.core, trainer.optimizer, step, tally.best_f1)
+            run.save_model(trainer.model)
+        run.save_state(trainer.model, trainer.optimizer, step, tally.best_score)
     return metrics["f1"]
