@@ -70,35 +70,7 @@ def model_card(folder: str | Path) -> str:
         "```",
         "",
     ]
-    if config:
-        holdout = tuple(config.get("holdout", ()))
-        mix = config.get("mix") or []
-        presets = [config.get("preset"), *mix]
-        lines += [
-            "## Training",
-            "",
-            f"Preset `{config.get('preset')}` at {config.get('image_size')}×{config.get('image_size')} pixels, "
-            f"{config.get('steps')} steps of {config.get('batch_size')} "
-            + (
-                "identities drawn twice, every pair of each batch through the gate"
-                if config.get("every_pair")
-                else "pairs"
-            )
-            + (f"; classes held out of training: {', '.join(holdout)}." if holdout else ".")
-            + (f" Successive steps took their pairs in turn from the presets {', '.join(presets)}." if mix else "")
-            + (f" Fine-tuned: the run started from the model of `{config['init']}`." if config.get("init") else "")
-            + (
-                f" A share of {config['people']:.0%} of every batch were pairs of people's drawings (Omniglot's "
-                "background alphabets)."
-                if config.get("people")
-                else ""
-            ),
-            "",
-            "```sh",
-            training_command(config),
-            "```",
-            "",
-        ]
+    lines += _training(config) if config else []
     upright = bool(check_config(weights / WeightsFolder.CONFIG).get("upright"))
     lines += [f"**Turned and mirrored copies**: {orientation_meaning(upright)}", ""]
     lines += _blend_and_people(weights, results)
@@ -114,6 +86,31 @@ def model_card(folder: str | Path) -> str:
             "",
         ]
     return "\n".join(lines)
+
+
+def _training(config: dict) -> list[str]:
+    """The card's Training section: what the run saw, and the command that repeats it."""
+    holdout = tuple(config.get("holdout", ()))
+    mix = config.get("mix") or []
+    steps = "identities drawn twice, every pair of each batch through the gate" if config.get("every_pair") else "pairs"
+    said = (
+        f"Preset `{config.get('preset')}` at {config.get('image_size')}×{config.get('image_size')} pixels, "
+        f"{config.get('steps')} steps of {config.get('batch_size')} {steps}"
+        + (f"; classes held out of training: {', '.join(holdout)}." if holdout else ".")
+        + (
+            f" Successive steps took their pairs in turn from the presets {', '.join([config.get('preset'), *mix])}."
+            if mix
+            else ""
+        )  # fmt: skip
+        + (f" Fine-tuned: the run started from the model of `{config['init']}`." if config.get("init") else "")
+        + (
+            f" A share of {config['people']:.0%} of every batch were people's drawings (Omniglot's background "
+            "alphabets)."
+            if config.get("people")
+            else ""
+        )  # fmt: skip
+    )
+    return ["## Training", "", said, "", "```sh", training_command(config), "```", ""]
 
 
 def write_model_card(folder: str | Path) -> Path:

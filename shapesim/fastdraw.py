@@ -49,6 +49,39 @@ def _box(ax, ay, bx, by, reach, s):
     return x0, x1, y0, y1
 
 
+@_jit
+def _fill_inside(points, count, closed, hard, near, crossings, cover):
+    """One picture's filled area into ``cover``: the inside by the even-odd rule (crossings of a ray to the right),
+    anti-aliased by ``near`` (each pixel's distance to the nearest edge) unless ``hard``."""
+    s = cover.shape[0]
+    for row in range(s):
+        py = row + 0.5
+        m = 0
+        for c in range(count.shape[0]):
+            k = count[c]
+            if not closed[c] or k < 3:
+                continue
+            for j in range(k):
+                nj = j + 1 if j + 1 < k else 0
+                ax, ay = points[c, j, 0], points[c, j, 1]
+                bx, by = points[c, nj, 0], points[c, nj, 1]
+                if (ay <= py) != (by <= py):
+                    crossings[m] = ax + (py - ay) * (bx - ax) / (by - ay)
+                    m += 1
+        for col in range(s):
+            px = col + 0.5
+            inside = False
+            for q in range(m):
+                if px < crossings[q]:
+                    inside = not inside
+            d = near[row, col]
+            if hard:
+                area = 1.0 if inside else 0.0
+            else:
+                area = min(max(0.5 + d, 0.0), 1.0) if inside else min(max(0.5 - d, 0.0), 1.0)
+            cover[row, col] = max(cover[row, col], area)
+
+
 @numba.njit(parallel=True, cache=True, fastmath=True, error_model="numpy")
 def _draw(points, count, closed, half, fill, hard, fg, bg, out):
     """Each picture into ``out`` (n, 3, S, S): its ink coverage by the rules of data.coverage, in its
@@ -84,32 +117,7 @@ def _draw(points, count, closed, half, fill, hard, fg, bg, out):
                             d, _ = _to_segment(col + 0.5, row + 0.5, ax, ay, bx, by)
                             near[row, col] = min(near[row, col], d)
         if fill[i]:
-            for row in range(s):  # the inside, by the even-odd rule: crossings of a ray to the right
-                py = row + 0.5
-                m = 0
-                for c in range(contours):
-                    k = count[i, c]
-                    if not closed[i, c] or k < 3:
-                        continue
-                    for j in range(k):
-                        nj = j + 1 if j + 1 < k else 0
-                        ax, ay = points[i, c, j, 0], points[i, c, j, 1]
-                        bx, by = points[i, c, nj, 0], points[i, c, nj, 1]
-                        if (ay <= py) != (by <= py):
-                            crossings[m] = ax + (py - ay) * (bx - ax) / (by - ay)
-                            m += 1
-                for col in range(s):
-                    px = col + 0.5
-                    inside = False
-                    for q in range(m):
-                        if px < crossings[q]:
-                            inside = not inside
-                    d = near[row, col]
-                    if hard[i]:
-                        area = 1.0 if inside else 0.0
-                    else:
-                        area = min(max(0.5 + d, 0.0), 1.0) if inside else min(max(0.5 - d, 0.0), 1.0)
-                    cover[row, col] = max(cover[row, col], area)
+            _fill_inside(points[i], count[i], closed[i], hard[i], near, crossings, cover)
         for ch in range(3):
             out[i, ch] = bg[i, ch] + cover * (fg[i, ch] - bg[i, ch])
 
