@@ -175,15 +175,6 @@ class Atlas:
             frame = pd.concat([frame, extra], ignore_index=True)
         return frame
 
-    def in_x_range(self, x_range: list[float] | None, limit: int = 48) -> list[tuple[np.ndarray, str]]:
-        """The reference pictures whose points lie in ``x_range`` (a map's brush selection), as
-        ``(RGB thumbnail, "class, style")``, at most ``limit`` of them."""
-        if not x_range:
-            return []
-        lo, hi = sorted(float(v) for v in x_range[:2])
-        idx = np.nonzero((self.coords[:, 0] >= lo) & (self.coords[:, 0] <= hi))[0][:limit]
-        return self.pictures(idx)
-
     def similar(self, embedding: np.ndarray, k: int = 24) -> list[tuple[np.ndarray, str]]:
         """The ``k`` reference pictures nearest ``embedding``, as ``(RGB thumbnail, "class, style · cosine")``."""
         idx, sims = self.neighbours(embedding, k)

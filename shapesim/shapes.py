@@ -33,6 +33,9 @@ from functools import cache
 
 import numpy as np
 
+from .glyphs import _GLYPH_NEIGHBOURS, _LETTER_NEIGHBOURS, GLYPHS, LETTERS, _glyph_table, _letter_table
+from .outline import TAU, K, Outline, P, _arc, _merge, _polygon, _ring
+
 __all__ = [
     "P",
     "K",
@@ -49,88 +52,6 @@ __all__ = [
     "near_misses",
     "identity_names",
 ]
-
-TAU = 2 * math.pi
-P = 24  # parameters of an identity (a family uses the first few; the rest are 0)
-K = 96  # points of a contour at most
-
-
-@dataclass(frozen=True)
-class Outline:
-    """Outlines of a batch of shapes: contours as polylines, padded to the same sizes."""
-
-    points: np.ndarray  # (n, C, K, 2) float64, in the shape's frame: y up, within the unit circle
-    count: np.ndarray  # (n, C) int: points each contour uses (0: no contour)
-    closed: np.ndarray  # (n, C) bool: the contour bounds an area (its last point joins its first)
-
-    def __len__(self) -> int:
-        return len(self.points)
-
-    @staticmethod
-    def of(contours: list[list[tuple[np.ndarray, bool]]]) -> Outline:
-        """From Python lists: for each shape, its contours as ``(points (k, 2), closed)``."""
-        n = len(contours)
-        c = max(1, max(len(cs) for cs in contours))
-        k = max(2, max((len(p) for cs in contours for p, _ in cs), default=2))
-        points, count, closed = np.zeros((n, c, k, 2)), np.zeros((n, c), np.int64), np.zeros((n, c), bool)
-        for i, cs in enumerate(contours):
-            for j, (p, shut) in enumerate(cs):
-                points[i, j, : len(p)], points[i, j, len(p) :] = p, p[-1]
-                count[i, j], closed[i, j] = len(p), shut
-        return Outline(points, count, closed)
-
-    def padded(self, c: int, k: int) -> Outline:
-        """The same outlines with room for ``c`` contours of ``k`` points (the last point repeated)."""
-        n, c0, k0, _ = self.points.shape
-        points = np.zeros((n, c, k, 2))
-        points[:, :c0, :k0] = self.points
-        points[:, :c0, k0:] = self.points[:, :, -1:]
-        count, closed = np.zeros((n, c), np.int64), np.zeros((n, c), bool)
-        count[:, :c0], closed[:, :c0] = self.count, self.closed
-        return Outline(points, count, closed)
-
-    def fitted(self) -> Outline:
-        """Centred on the middle of its bounding box and scaled so that its farthest point is at radius 1."""
-        used = (np.arange(self.points.shape[2])[None, None, :] < self.count[:, :, None])[..., None]  # (n, C, K, 1)
-        lo = np.where(used, self.points, np.inf).min(axis=(1, 2))
-        hi = np.where(used, self.points, -np.inf).max(axis=(1, 2))
-        centred = self.points - ((lo + hi) / 2)[:, None, None, :]
-        reach = np.where(used[..., 0], np.hypot(centred[..., 0], centred[..., 1]), 0).max(axis=(1, 2))
-        return Outline(centred / np.maximum(reach, 1e-9)[:, None, None, None], self.count, self.closed)
-
-
-def _merge(parts: list[tuple[np.ndarray, Outline]], n: int) -> Outline:
-    """Outlines of several groups of a batch (row indices, outlines) put back in the batch's order."""
-    c = max(o.points.shape[1] for _, o in parts)
-    k = max(o.points.shape[2] for _, o in parts)
-    out = Outline(np.zeros((n, c, k, 2)), np.zeros((n, c), np.int64), np.zeros((n, c), bool))
-    for rows, o in parts:
-        o = o.padded(c, k)
-        out.points[rows], out.count[rows], out.closed[rows] = o.points, o.count, o.closed
-    return out
-
-
-def _ring(x: np.ndarray, y: np.ndarray, closed: bool = True) -> Outline:
-    """One contour per shape from coordinate arrays ``(n, k)``."""
-    n, k = x.shape
-    return Outline(np.stack([x, y], -1)[:, None], np.full((n, 1), k), np.full((n, 1), closed))
-
-
-def _polygon(n_sides: np.ndarray, angles: np.ndarray, radii: np.ndarray) -> Outline:
-    """Polygons whose vertex ``i < n_sides`` is at ``angles[:, i]`` (radians from up) and ``radii[:, i]``."""
-    k = angles.shape[1]
-    used = np.arange(k)[None, :] < n_sides[:, None]
-    last = np.take_along_axis(angles, n_sides[:, None] - 1, 1), np.take_along_axis(radii, n_sides[:, None] - 1, 1)
-    a, r = np.where(used, angles, last[0]), np.where(used, radii, last[1])
-    o = _ring(r * np.sin(a), r * np.cos(a))
-    return Outline(o.points, n_sides[:, None].astype(np.int64), o.closed)
-
-
-def _arc(cx, cy, rx, ry, a0, a1, k) -> np.ndarray:
-    """``k`` points along an ellipse from angle ``a0`` to ``a1`` (radians, counter-clockwise from +x)."""
-    t = np.linspace(a0, a1, k)
-    return np.stack([cx + rx * np.cos(t), cy + ry * np.sin(t)], -1)
-
 
 # ----------------------------------------------------------------------------- the nine named shapes
 
@@ -505,40 +426,6 @@ def _composite_near(p: np.ndarray, u: np.ndarray) -> np.ndarray:
     return q
 
 
-# ----------------------------------------------------------------------------- letters, digits, symbols
-
-# Outlines of glyphs of DejaVu Sans, the font matplotlib ships (no download). Left out: glyphs
-# that are another glyph turned or mirrored (Z ~ N, 9 ~ 6, 0 ~ O), plain bars (I, -, 1, l) and
-# symbols that are a named shape (★, ♥, ✚).
-GLYPHS = "ABCDEFGHJKLMNOPQRSTUVWXY2345678&%$#@?!=♠♣♦☺☁⚡✓✈♪☂⌂✂☀✿⚓♞✉⚑☯"
-_GLYPH_NEIGHBOURS = {"E": "F", "F": "E", "O": "Q", "Q": "O", "P": "R", "R": "PB", "C": "G", "G": "C", "B": "R8",
-                     "8": "B", "M": "NW", "N": "MH", "W": "M", "V": "Y", "Y": "VT", "T": "Y", "3": "8", "5": "S",
-                     "S": "5", "K": "X", "X": "K", "D": "O", "U": "V", "♠": "♣", "♣": "♠"}  # fmt: skip
-
-
-def _glyph_table() -> Outline:
-    from matplotlib.font_manager import FontProperties  # only when a glyph is drawn: matplotlib costs a second
-    from matplotlib.textpath import TextPath
-
-    font = FontProperties(family="DejaVu Sans")
-    shapes = []
-    for ch in GLYPHS:
-        polygons = TextPath((0, 0), ch, size=1, prop=font).to_polygons()
-        shapes.append([(_resampled(np.asarray(poly[:-1], float), K), True) for poly in polygons[:4]])
-    return Outline.of(shapes).fitted()
-
-
-def _resampled(points: np.ndarray, k: int) -> np.ndarray:
-    """A closed polygon with at most ``k`` points: its own vertices if it has that few, else ``k``
-    points evenly along it (a curve's outline from the font has many short edges)."""
-    if len(points) <= k:
-        return points
-    loop = np.concatenate([points, points[:1]])
-    along = np.concatenate([[0], np.cumsum(np.linalg.norm(np.diff(loop, axis=0), axis=1))])
-    at = np.linspace(0, along[-1], k, endpoint=False)
-    return np.stack([np.interp(at, along, loop[:, 0]), np.interp(at, along, loop[:, 1])], -1)
-
-
 def _table_outline(name: str, make: Callable[[], Outline]) -> Callable[[np.ndarray], Outline]:
     def outline(p: np.ndarray) -> Outline:
         table = _cached(name, make)
@@ -573,54 +460,6 @@ def _table_near(names: str, neighbours: dict[str, str]) -> Callable[[np.ndarray,
         return q
 
     return near
-
-
-# Capital letters and digits as a hand writes them: strokes, not outlines. Each entry is its
-# strokes as polylines in a box 1 wide and 1.4 tall (curves as short arcs).
-def _letter_strokes() -> dict[str, list[np.ndarray]]:
-    a = lambda cx, cy, r, a0, a1, k=14: _arc(cx, cy, r, r, np.radians(a0), np.radians(a1), k)  # noqa: E731
-    L = lambda *pts: np.array(pts, float)  # noqa: E731
-    bump = lambda y0, y1, k=12: np.concatenate(
-        [L((-0.45, y1)), a(0.05, (y0 + y1) / 2, (y1 - y0) / 2, 90, -90, k), L((-0.45, y0))]
-    )  # noqa: E731,E501
-    return {
-        "A": [L((-0.5, -0.7), (0, 0.7), (0.5, -0.7)), L((-0.27, -0.05), (0.27, -0.05))],
-        "B": [L((-0.45, -0.7), (-0.45, 0.7)), bump(0, 0.7), bump(-0.7, 0)],
-        "D": [L((-0.45, -0.7), (-0.45, 0.7)), bump(-0.7, 0.7, 20)],
-        "E": [L((0.45, 0.7), (-0.45, 0.7), (-0.45, -0.7), (0.45, -0.7)), L((-0.45, 0), (0.3, 0))],
-        "F": [L((0.45, 0.7), (-0.45, 0.7), (-0.45, -0.7)), L((-0.45, 0), (0.3, 0))],
-        "G": [np.concatenate([a(0, 0, 0.6, 40, 330, 20), L((0.55, -0.1), (0.1, -0.1))])],
-        "H": [L((-0.45, 0.7), (-0.45, -0.7)), L((0.45, 0.7), (0.45, -0.7)), L((-0.45, 0), (0.45, 0))],
-        "K": [L((-0.45, 0.7), (-0.45, -0.7)), L((0.45, 0.7), (-0.45, -0.05), (0.45, -0.7))],
-        "L": [L((-0.45, 0.7), (-0.45, -0.7), (0.45, -0.7))],
-        "M": [L((-0.5, -0.7), (-0.5, 0.7), (0, 0), (0.5, 0.7), (0.5, -0.7))],
-        "N": [L((-0.45, -0.7), (-0.45, 0.7), (0.45, -0.7), (0.45, 0.7))],
-        "P": [L((-0.45, -0.7), (-0.45, 0.7)), bump(0, 0.7)],
-        "R": [L((-0.45, -0.7), (-0.45, 0.7)), bump(0, 0.7), L((-0.1, 0), (0.45, -0.7))],
-        "S": [np.concatenate([a(0.02, 0.35, 0.35, 20, 270, 12), a(0.02, -0.35, 0.35, 90, -160, 12)])],
-        "T": [L((-0.5, 0.7), (0.5, 0.7)), L((0, 0.7), (0, -0.7))],
-        "U": [np.concatenate([L((-0.45, 0.7)), a(0, -0.25, 0.45, 180, 360, 14), L((0.45, 0.7))])],
-        "V": [L((-0.5, 0.7), (0, -0.7), (0.5, 0.7))],
-        "W": [L((-0.6, 0.7), (-0.3, -0.7), (0, 0.3), (0.3, -0.7), (0.6, 0.7))],
-        "X": [L((-0.5, 0.7), (0.5, -0.7)), L((0.5, 0.7), (-0.5, -0.7))],
-        "Y": [L((-0.5, 0.7), (0, 0)), L((0.5, 0.7), (0, 0), (0, -0.7))],
-        "2": [np.concatenate([a(0, 0.3, 0.4, 160, -30, 12), L((-0.45, -0.7), (0.45, -0.7))])],
-        "3": [np.concatenate([a(0, 0.35, 0.35, 150, -90, 12), a(0, -0.35, 0.35, 90, -150, 12)])],
-        "4": [L((0.2, -0.7), (0.2, 0.7), (-0.5, -0.2), (0.45, -0.2))],
-        "5": [np.concatenate([L((0.4, 0.7), (-0.35, 0.7), (-0.4, 0.1)), a(0, -0.3, 0.42, 110, -150, 14)])],
-        "7": [L((-0.45, 0.7), (0.45, 0.7), (-0.1, -0.7))],
-    }
-
-
-LETTERS = "ABDEFGHKLMNPRSTUVWXY23457"
-_LETTER_NEIGHBOURS = {"E": "F", "F": "EP", "P": "RF", "R": "PB", "B": "RD", "M": "NW", "N": "MH", "W": "MV",
-                      "V": "YU", "Y": "VT", "T": "Y", "K": "X", "X": "KY", "H": "N", "3": "B", "5": "S",
-                      "S": "5", "U": "V", "D": "B"}  # fmt: skip
-
-
-def _letter_table() -> Outline:
-    strokes = _letter_strokes()
-    return Outline.of([[(pts, False) for pts in strokes[ch]] for ch in LETTERS]).fitted()
 
 
 # ----------------------------------------------------------------------------- the table

@@ -60,13 +60,10 @@ def test_the_map_table_holds_every_point_and_the_marks():
     assert frame["style"].iloc[-1].startswith("nearest: ")
 
 
-def test_pictures_in_a_range_of_the_map():
+def test_pictures_of_the_map_by_index_with_what_they_show():
     atlas = toy_atlas()
-    shown = atlas.in_x_range([-5, 5])
-    inside = ((atlas.coords[:, 0] >= -5) & (atlas.coords[:, 0] <= 5)).sum()
-    assert len(shown) == min(inside, 48) and shown[0][0].shape == (32, 32, 3)
-    assert shown[0][1] == "circle, fill"
-    assert atlas.in_x_range(None) == [] and atlas.in_x_range([100, 200]) == []
+    shown = atlas.pictures([0, 3])
+    assert len(shown) == 2 and shown[0][0].shape == (32, 32, 3) and shown[0][1] == "circle, fill"
 
 
 def test_build_atlas_end_to_end(tmp_path):

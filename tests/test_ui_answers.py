@@ -91,8 +91,10 @@ def test_an_upload_is_read_by_shapesims_reader(tmp_path):
     (tmp_path / "notes.png").write_text("eggs, milk")
     with pytest.raises(Mistake, match="Picture B cannot be used: notes.png is not a picture"):
         answers.uploaded(str(tmp_path / "notes.png"), "B")
-    assert "not a picture" in str(answers.unreadable([None, str(tmp_path / "notes.png")], "Picture A"))
-    assert "cannot be read as a picture" in str(answers.unreadable([None], "Picture A"))
+    big = tmp_path / "big.png"
+    big.write_bytes(b"\x89PNG" + bytes(11_000_000))
+    with pytest.raises(Mistake, match="Picture A cannot be used: it is too large: 11 MB; the limit is 10 MB"):
+        answers.uploaded(str(big), "A")
 
 
 def test_find_similar_gives_the_nearest_reference_pictures_or_says_why_not(predictor, atlas, variants):

@@ -30,7 +30,6 @@ __all__ = [
     "pictures",
     "uploaded",
     "given",
-    "unreadable",
     "random_pair",
     "similar",
     "no_map_for",
@@ -200,18 +199,6 @@ def given(value: dict | None, side: str) -> np.ndarray:
         raise
     except ValueError as why:
         raise Mistake(f"Picture {side} cannot be used: {why}.") from why
-
-
-def unreadable(paths: list[str | None], label: str) -> Mistake:
-    """What is wrong with an upload that could not be decoded: shapesim's reader says, for the first of
-    ``paths`` (the files sent for one editor) it refuses."""
-    for path in paths:
-        try:
-            if path:
-                read_image(path)
-        except ImageError as why:
-            return Mistake(f"{label} cannot be used: {why}.")
-    return Mistake(f"{label} cannot be used: it cannot be read as a picture.")
 
 
 def random_pair(preset: str, counter: int | None) -> tuple[np.ndarray, np.ndarray, str, int]:
