@@ -124,7 +124,7 @@ def build(predictor: Predictor | None = None, atlas=None, variants: Path | None 
     atlas = atlas if atlas is not None else predictor.atlas
     models = Predictors(predictor, variants if variants is not None else BUNDLED / "variants")
     ctx = events.Context(models, atlas)
-    on = lambda fn, **kw: partial(fn, ctx, **kw)  # noqa: E731  (an event's function, with the app's context)
+    on = partial(events.bind, ctx)  # an event's function, with the app's context
 
     with gr.Blocks(title="shapesim: same shape?") as demo:
         gr.Markdown(answers.INTRO)

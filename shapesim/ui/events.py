@@ -8,6 +8,8 @@ A function gets the app's :class:`Context` (its models and map) first.
 
 from __future__ import annotations
 
+import inspect
+import typing
 from dataclasses import dataclass
 
 import gradio as gr
@@ -23,6 +25,7 @@ __all__ = [
     "ANSWER",
     "SHEETS",
     "Context",
+    "bind",
     "shown",
     "answer_drawn",
     "answer_asked",
@@ -63,6 +66,23 @@ class Context:
     def atlas_table(self) -> dict:
         """The map's points: x, y, class and style of every reference picture."""
         return self.atlas.table().to_dict(orient="list") if self.atlas is not None else {}
+
+
+def bind(ctx: Context, fn: typing.Callable, **given) -> typing.Callable:
+    """``fn`` with the app's context first (and the keywords ``given``), as a plain function whose signature and
+    type hints name the rest: gradio finds the parameters it fills itself (``gr.EventData``) by their
+    annotations, which a ``functools.partial`` hides."""
+    signature = inspect.signature(fn)
+    rest = [p for p in list(signature.parameters.values())[1:] if p.name not in given]
+    hints = typing.get_type_hints(fn)
+
+    def handler(*args):
+        return fn(ctx, *args, **given)
+
+    handler.__name__, handler.__doc__ = fn.__name__, fn.__doc__
+    handler.__signature__ = signature.replace(parameters=rest)
+    handler.__annotations__ = {p.name: hints[p.name] for p in rest if p.name in hints}
+    return handler
 
 
 def shown(answer: Answer) -> tuple:

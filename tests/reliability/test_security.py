@@ -90,7 +90,7 @@ def raw_call(url: str, api_name: str, data: list) -> str:
 def test_a_request_cannot_name_a_file_outside_the_upload_cache(url, path, tmp_path):
     """A crafted request that names a server file instead of uploading one is refused before any handler."""
     forged = {"path": path, "meta": {"_type": "gradio.FileData"}}
-    answer = raw_call(url, "compare", [forged, forged])
+    answer = raw_call(url, "compare", [forged, forged, None, True])  # the model chosen (session state), turns
     assert "event: error" in answer and "not uploaded by a user" in answer, answer
     # the same request with a real upload is answered, so the refusal was about the path
     good = tmp_path / "square.png"
@@ -99,7 +99,7 @@ def test_a_request_cannot_name_a_file_outside_the_upload_cache(url, path, tmp_pa
     drawing(shape="square").save(good)
     uploaded = httpx.post(f"{url}gradio_api/upload", files={"files": good.open("rb")}).json()[0]
     real = {"path": uploaded, "meta": {"_type": "gradio.FileData"}}
-    answer = raw_call(url, "compare", [real, real])
+    answer = raw_call(url, "compare", [real, real, None, True])
     assert "event: complete" in answer, answer
 
 
