@@ -100,7 +100,7 @@ def compare(predictor: Predictor, atlas: Atlas | None, picture_a, picture_b, tur
     similarity = (
         f"**Cosine similarity** of the two embeddings: **{result.similarity:+.3f}** (−1 … +1)"
         if result.similarity is not None
-        else f"The `{predictor.arch}` design has no similarity of its own and no map of where it looked: only the verdict."
+        else f"The `{predictor.arch}` design has no similarity of its own and no map of where it looked."
     )
     if result.similarity is not None and not predictor.model.cosine_classifier:
         similarity += f"; {SEPARATE}"
