@@ -23,3 +23,37 @@ def test_a_bound_handler_gets_the_context_and_the_keywords_given():
     bound = events.bind("context", answer, side="B")
     assert list(inspect.signature(bound).parameters) == ["value"]
     assert bound("drawing") == ("context", "drawing", "B")
+
+
+def _given(colour) -> dict:
+    """A blank sheet's value with a picture pasted on it, as the browser sends it before the server answers."""
+    import base64
+    import io
+
+    from PIL import Image, ImageDraw
+
+    from shapesim.ui import sheet
+
+    img = Image.new("RGB", (120, 90), "white")
+    ImageDraw.Draw(img).ellipse((20, 10, 100, 80), outline=colour, width=6)
+    data = io.BytesIO()
+    img.save(data, format="PNG")
+    return {**sheet.blank(), "given": "data:image/png;base64," + base64.b64encode(data.getvalue()).decode()}
+
+
+def test_two_pictures_given_a_moment_apart_are_both_kept_and_compared(predictor):
+    """A paste on A and a drop on B before A's answer came back: B's event still sees A's picture, and
+    neither event writes over the other sheet (each leaves it to the browser)."""
+    from shapesim.ui import sheet
+    from shapesim.ui.models import Predictors
+
+    ctx = events.Context(Predictors(predictor), None)
+    a, b = _given((200, 0, 0)), _given((0, 120, 0))
+    # A's event was sent while B was still blank; B's while A's picture was on its way (under_a not set yet)
+    first = events.answer_paste(ctx, a, a, sheet.blank(), None, None, ctx.models.name, True, True, side="A")
+    second = events.answer_paste(ctx, b, a, b, None, None, ctx.models.name, True, True, side="B")
+    skip = gr.skip()
+    assert first[1] == skip and first[3] == skip and first[0]["picture"].startswith("data:image/png")
+    assert first[4] == skip  # B was blank when A's event was sent: no verdict yet, and none wiped out
+    assert second[0] == skip and second[2] == skip and second[3].shape == (90, 120, 3)
+    assert set(second[4]["value"]) == {"same shape", "different shapes"}  # a verdict: A's picture as it arrived, and B's

@@ -83,8 +83,25 @@ class Answer:
 
 
 def pictures(values: tuple, under: tuple) -> tuple[np.ndarray | None, np.ndarray | None]:
-    """The two sheets as pictures (an upload under the strokes, or white paper): None for a blank one."""
-    return tuple(sheet.picture(v, u) for v, u in zip(values, under, strict=True))
+    """The two sheets as pictures (an upload under the strokes, or white paper): None for a blank one. A sheet
+    whose pasted or dropped picture is still on its way (its own event not yet answered) shows that picture:
+    two pictures given a moment apart are compared, whichever event is answered first."""
+    got = []
+    for value, picture, side in zip(values, under, "AB", strict=False):
+        arriving = _arriving(value, side) if picture is None else None
+        got.append(arriving if arriving is not None else sheet.picture(value, picture))
+    return tuple(got)
+
+
+def _arriving(value: dict | None, side: str) -> np.ndarray | None:
+    """The picture pasted or dropped on a sheet whose own event has not placed it yet; None if there is none
+    (or it cannot be used: its own event says why)."""
+    if not (isinstance(value, dict) and value.get("given")):
+        return None
+    try:
+        return given(value, side)
+    except Mistake:
+        return None
 
 
 def compare(predictor: Predictor, atlas: Atlas | None, picture_a, picture_b, turns: bool = True) -> Answer:

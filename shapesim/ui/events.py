@@ -132,12 +132,16 @@ def answer_paste(ctx: Context, value, value_a, value_b, under_a, under_b, name, 
 
 
 def _placed(ctx: Context, side, picture, value_a, value_b, under_a, under_b, name, turns, on) -> tuple:
-    """A picture shown on its sheet (its strokes gone) and kept whole; the answer, as after a stroke."""
+    """A picture shown on its sheet (its strokes gone) and kept whole; the answer, as after a stroke. The other
+    sheet is left as the browser has it: a picture given there meanwhile is not overwritten by this answer."""
+    shown_here = sheet.showing(picture)
     if side == "A":
-        value_a, under_a = sheet.showing(picture), picture
+        value_a, under_a = shown_here, picture
+        mine = (shown_here, gr.skip(), picture, gr.skip())
     else:
-        value_b, under_b = sheet.showing(picture), picture
-    return (value_a, value_b, under_a, under_b) + answer_drawn(ctx, value_a, value_b, under_a, under_b, name, turns, on)
+        value_b, under_b = shown_here, picture
+        mine = (gr.skip(), shown_here, gr.skip(), picture)
+    return mine + answer_drawn(ctx, value_a, value_b, under_a, under_b, name, turns, on)
 
 
 def answer_pair(ctx: Context, a, b, name, turns=True) -> tuple:
