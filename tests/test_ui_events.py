@@ -56,4 +56,5 @@ def test_two_pictures_given_a_moment_apart_are_both_kept_and_compared(predictor)
     assert first[1] == skip and first[3] == skip and first[0]["picture"].startswith("data:image/png")
     assert first[4] == skip  # B was blank when A's event was sent: no verdict yet, and none wiped out
     assert second[0] == skip and second[2] == skip and second[3].shape == (90, 120, 3)
-    assert set(second[4]["value"]) == {"same shape", "different shapes"}  # a verdict: A's picture as it arrived, and B's
+    # a verdict, from A's picture as it arrived and B's
+    assert set(second[4]["value"]) == {"same shape", "different shapes"}
