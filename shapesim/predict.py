@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from functools import cached_property
 from pathlib import Path
 
@@ -286,10 +286,11 @@ class Predictor:
             else:
                 parts.append(self._forward(ai.repeat_interleave(TURNS, 0), bi))
         out = _cat_outputs(parts)
-        chosen = best_turn(out.logit.float().view(len(a), TURNS)).cpu()
-        rows = torch.arange(len(a)) * TURNS + chosen
+        logit, chosen = best_turn(out.logit.float().view(len(a), TURNS))
+        rows = torch.arange(len(a)) * TURNS + chosen.cpu()
         pick = lambda x: None if x is None else x[rows.to(x.device)]  # noqa: E731
-        return FusionOutput(*(pick(getattr(out, f.name)) for f in fields(FusionOutput))), chosen
+        picked = FusionOutput(*(pick(getattr(out, f.name)) for f in fields(FusionOutput)))
+        return replace(picked, logit=logit), chosen.cpu()
 
     @torch.inference_mode()
     def probabilities(self, images_a: list, images_b: list, *, turns: bool | None = None) -> np.ndarray:
@@ -317,7 +318,7 @@ class Predictor:
         logits = torch.stack(logits)  # (len a, len b × copies)
         if search:
             copies = logits.view(-1, TURNS)
-            logits = copies.gather(1, best_turn(copies)[:, None]).view(len(fa), -1)
+            logits = best_turn(copies)[0].view(len(fa), -1)
         return torch.sigmoid(logits).cpu().numpy()
 
     def compare(self, image_a: object, image_b: object, *, turns: bool | None = None) -> Comparison:

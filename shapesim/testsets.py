@@ -94,7 +94,7 @@ def pair_logits(model: nn.Module, a: torch.Tensor, b: torch.Tensor, *, turns: bo
     for i in range(0, len(a), 32):  # 32 pairs: 288 pictures a pass, whose feature maps fit in memory
         x, y = a[i : i + 32], b[i : i + 32]
         logits = model(x.repeat_interleave(TURNS, 0), all_turns(y).flatten(0, 1)).logit.view(len(x), TURNS)
-        out.append(logits.gather(1, best_turn(logits)[:, None])[:, 0])
+        out.append(best_turn(logits)[0])
     return torch.cat(out)
 
 

@@ -38,4 +38,12 @@ def test_the_answer_is_the_picture_as_drawn_when_that_is_the_same_shape():
     logits = torch.tensor(
         [[2.0, 5.0, 0, 0, 0, 0, 0, 0], [-1.0, -3, 4, 0, 0, 0, 0, 0], [-1.0, -3, -4, -1, -1, -2, -0.5, -9]]
     )
-    assert best_turn(logits).tolist() == [0, 2, 6]  # a square is not reported turned; else the likeliest
+    logit, chosen = best_turn(logits, margin=0.0)
+    assert chosen.tolist() == [0, 2, 6]  # a square is not reported turned; else the likeliest
+    assert logit.tolist() == [2.0, 4.0, -0.5]
+
+
+def test_a_turned_copy_must_beat_the_picture_as_drawn_by_the_margin():
+    logits = torch.tensor([[-1.0, 1.0, 0, 0, 0, 0, 0, 0], [-3.0, -2.5, -4, -4, -4, -4, -4, -4]])
+    logit, chosen = best_turn(logits, margin=1.5)
+    assert chosen.tolist() == [1, 0] and logit.tolist() == [-0.5, -3.0]  # turned, but no longer "same"

@@ -11,9 +11,13 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-__all__ = ["TURNS", "TURN_NAMES", "turn", "turn_back", "inverse", "all_turns", "best_turn"]
+__all__ = ["TURNS", "TURN_NAMES", "TURN_MARGIN", "turn", "turn_back", "inverse", "all_turns", "best_turn"]
 
 TURNS = 8
+# Logits by which a turned or mirrored copy must beat the threshold to make a pair "the same shape, turned": the
+# best of seven copies' scores is optimistic, and people's different drawings were called "same, turned" by it
+# (validation pairs, docs/bundled-model.md).
+TURN_MARGIN = 1.5
 # What transform t does to a picture, in words (the picture as shown: x right, y down).
 TURN_NAMES: tuple[str, ...] = (
     "as drawn",
@@ -51,7 +55,14 @@ def all_turns(x: Tensor) -> Tensor:
     return torch.stack([turn(x, t) for t in range(TURNS)], dim=1)
 
 
-def best_turn(logits: Tensor) -> Tensor:
-    """``(B, TURNS)`` logits of a pair with each copy of its second picture → ``(B,)`` the copy to answer with:
-    the picture as drawn when that is "same" (a square is not reported turned), else the likeliest copy."""
-    return torch.where(logits[:, 0] >= 0, 0, logits.argmax(1))
+def best_turn(logits: Tensor, margin: float | None = None) -> tuple[Tensor, Tensor]:
+    """``(B, TURNS)`` logits of a pair with each copy of its second picture → the answer's logit ``(B,)`` and the
+    copy it comes from ``(B,)``: the picture as drawn when that is "same" (a square is not reported turned), else
+    the likeliest turned copy if it beats the picture as drawn by more than ``margin`` (:data:`TURN_MARGIN`);
+    a turned copy's logit counts ``margin`` less, since the best of seven scores is an optimistic one."""
+    margin = TURN_MARGIN if margin is None else margin
+    upright = logits[:, 0]
+    turned, which = logits[:, 1:].max(1)
+    turned = turned - margin
+    use = (upright < 0) & (turned > upright)
+    return torch.where(use, turned, upright), torch.where(use, which + 1, torch.zeros_like(which))
