@@ -287,10 +287,11 @@ class Predictor:
                 parts.append(self._forward(ai.repeat_interleave(TURNS, 0), bi))
         out = _cat_outputs(parts)
         logit, chosen = best_turn(out.logit.float().view(len(a), TURNS))
-        rows = torch.arange(len(a)) * TURNS + chosen.cpu()
+        chosen = chosen.cpu()
+        rows = torch.arange(len(a)) * TURNS + chosen
         pick = lambda x: None if x is None else x[rows.to(x.device)]  # noqa: E731
         picked = FusionOutput(*(pick(getattr(out, f.name)) for f in fields(FusionOutput)))
-        return replace(picked, logit=logit), chosen.cpu()
+        return replace(picked, logit=logit), chosen
 
     @torch.inference_mode()
     def probabilities(self, images_a: list, images_b: list, *, turns: bool | None = None) -> np.ndarray:

@@ -27,18 +27,13 @@ def test_a_bound_handler_gets_the_context_and_the_keywords_given():
 
 def _given(colour) -> dict:
     """A blank sheet's value with a picture pasted on it, as the browser sends it before the server answers."""
-    import base64
-    import io
-
     from PIL import Image, ImageDraw
 
     from shapesim.ui import sheet
 
     img = Image.new("RGB", (120, 90), "white")
     ImageDraw.Draw(img).ellipse((20, 10, 100, 80), outline=colour, width=6)
-    data = io.BytesIO()
-    img.save(data, format="PNG")
-    return {**sheet.blank(), "given": "data:image/png;base64," + base64.b64encode(data.getvalue()).decode()}
+    return {**sheet.blank(), "given": sheet.showing(img)["picture"]}  # the picture as a PNG data URL
 
 
 def test_two_pictures_given_a_moment_apart_are_both_kept_and_compared(predictor):
