@@ -170,10 +170,12 @@ class PairGenerator:
             hard=hard,
         )
 
-    def group(self, batch: int, n: int, *, upright: bool = True) -> tuple[Tensor, Tensor]:
+    def group(self, batch: int, n: int, *, upright: bool = True) -> tuple[Tensor, Tensor, Tensor]:
         """``n`` identities, each drawn twice, for a step on every pair of a batch: ``(pictures (2n, 3, S, S),
-        identities (2n,))``, the first drawing of each identity then the second (identity k at rows k and
-        n + k); equal numbers, the same shape. Group ``batch`` of a seed is always the same.
+        identities (2n,), rivals (2n,))``, the first drawing of each identity then the second (identity k at
+        rows k and n + k); equal numbers, the same shape. A picture's rival is the identity its shape is a near
+        miss or a turned copy of (-1: none), its hardest different pair. Group ``batch`` of a seed is always
+        the same.
 
         Identities come in twos, the second of each two being a near miss of the first (two in five), or
         (``upright``) its turned or mirrored copy (three in ten), or drawn on its own. Upright, an identity's
@@ -181,13 +183,17 @@ class PairGenerator:
         another shape unless the shape looks the same so turned (:func:`~shapesim.geometry.same_when_turned`:
         a square turned 90°); otherwise they are turned and mirrored at random, as in :meth:`params`.
         """
-        a, b, ids = self.group_params(batch, n, upright=upright)
+        a, b, ids, rivals = self.group_params(batch, n, upright=upright)
         # training's batches: the compiled renderer on the CPU, however few the pictures
         compiled = self.device.type == "cpu" and HAVE_NUMBA if self.compiled is None else self.compiled
-        return render(a.concat(b), self.image_size, self.device, compiled), torch.cat([ids, ids])
+        pictures = render(a.concat(b), self.image_size, self.device, compiled)
+        return pictures, torch.cat([ids, ids]), torch.cat([rivals, rivals])
 
-    def group_params(self, batch: int, n: int, *, upright: bool = True) -> tuple[ShapeParams, ShapeParams, Tensor]:
-        """The parameters behind :meth:`group`: each identity's first and second drawing, and its number."""
+    def group_params(
+        self, batch: int, n: int, *, upright: bool = True
+    ) -> tuple[ShapeParams, ShapeParams, Tensor, Tensor]:
+        """The parameters behind :meth:`group`: each identity's first and second drawing, its number and its
+        rival's (the identity before it, where it is that one's near miss or turned copy; else -1)."""
         index = np.arange(batch * n, (batch + 1) * n, dtype=np.int64)
         a, b, _, _ = self.params(index, same=True)
         u = uniforms(self.seed, index, _STREAM_GROUP, 5)
@@ -217,7 +223,10 @@ class PairGenerator:
             relation = (angle[rows] - angle[rows - 1]) * np.where(mirror[rows - 1], -1, 1)
             still = same_when_turned(family[rows], shape[rows], relation, flipped)
             ids[rows[~still]] = ids.max() + 1 + np.arange((~still).sum())
-        return a, b, torch.from_numpy(ids)
+        rivals = np.full(n, -1, dtype=ids.dtype)
+        rows = np.nonzero(near | copy)[0]
+        rivals[rows] = np.where(ids[rows] != ids[rows - 1], ids[rows - 1], -1)
+        return a, b, torch.from_numpy(ids), torch.from_numpy(rivals)
 
     def __call__(self, start: int, size: int) -> PairBatch:
         """Pairs ``start .. start + size - 1``."""

@@ -290,11 +290,15 @@ def test_a_shape_is_itself_turned_only_by_its_own_symmetry():
 @pytest.mark.parametrize("upright", [True, False])
 def test_a_group_is_identities_drawn_twice(upright):
     gen = PairGenerator("open", 32, seed=5)
-    pictures, ids = gen.group(3, 24, upright=upright)
+    pictures, ids, rivals = gen.group(3, 24, upright=upright)
     assert pictures.shape == (48, 3, 32, 32) and ids.shape == (48,) and torch.equal(ids[:24], ids[24:])
     again = gen.group(3, 24, upright=upright)
-    assert torch.equal(again[0], pictures) and torch.equal(again[1], ids)
+    assert torch.equal(again[0], pictures) and torch.equal(again[1], ids) and torch.equal(again[2], rivals)
     assert len(set(ids.tolist())) > 12  # near misses and turned copies are other identities (mostly)
+    # a rival is the identity drawn just before (its near miss's or turned copy's original), never itself
+    has = torch.nonzero(rivals[:24] >= 0).flatten()
+    assert len(has) > 0 and (has % 2 == 1).all() and torch.equal(rivals[has], ids[has - 1])
+    assert (rivals[has] != ids[has]).all() and torch.equal(rivals[:24], rivals[24:])
 
 
 def test_upright_groups_keep_the_turn_and_label_turned_copies_by_symmetry():
@@ -303,16 +307,15 @@ def test_upright_groups_keep_the_turn_and_label_turned_copies_by_symmetry():
     import math
 
     gen = PairGenerator(PairSpec(families=("named",), named=("square", "arrow")), 32, seed=1)
-    a, b, _ = gen.group_params(0, 64)
+    a, b, _, _ = gen.group_params(0, 64)
     assert (a.family == b.family).all() and (a.shape == b.shape).all() and torch.equal(a.mirror, b.mirror)
     assert ((b.angle - a.angle).abs() <= math.pi / 4 + 1e-6).all()
-    loose_a, loose_b, _ = gen.group_params(0, 64, upright=False)
+    loose_a, loose_b, _, _ = gen.group_params(0, 64, upright=False)
     assert ((loose_b.angle - loose_a.angle).abs() > math.pi / 2).any() and (loose_a.mirror != loose_b.mirror).any()
-    _, _, arrows = PairGenerator(PairSpec(families=("named",), named=("arrow", "heart")), 32, seed=1).group_params(
-        0, 64
-    )
-    _, _, squares = PairGenerator(PairSpec(families=("named",), named=("square", "circle")), 32, seed=1).group_params(
-        0, 64
-    )
+
+    def identities(*named):
+        return PairGenerator(PairSpec(families=("named",), named=named), 32, seed=1).group_params(0, 64)[2]
+
+    arrows, squares = identities("arrow", "heart"), identities("square", "circle")
     assert len(set(arrows.tolist())) > 2  # the arrow's and heart's turned copies are other shapes
     assert len(set(squares.tolist())) == 2  # every copy of a square is a square, of a circle a circle

@@ -268,7 +268,8 @@ def test_the_every_pair_step_learns_from_every_two_pictures_of_a_batch(tmp_path,
     from shapesim.training.distributed import setup_distributed
     from shapesim.training.loop import Group, _set_up
 
-    config = tiny(tmp_path, every_pair=True, upright=True, people=0.5, omniglot=str(omniglot_folder), batch_size=4)
+    people = {"people": 0.5, "omniglot": str(omniglot_folder)}
+    config = tiny(tmp_path, every_pair=True, upright=True, batch_size=4, hard_pairs=0.25, **people)
     assert config.pairs_per_step == 28
     where, device = setup_distributed("cpu")
     RunFolder(config.out).prepare()
@@ -277,6 +278,7 @@ def test_the_every_pair_step_learns_from_every_two_pictures_of_a_batch(tmp_path,
     assert isinstance(batch, Group) and batch.pictures.shape == (8, 3, 32, 32) and batch.pairs == 28
     ids = batch.identities
     assert torch.equal(ids[:4], ids[4:]) and (ids[[0, 1, 4, 5]] >= 1 << 40).all() and (ids[[2, 3]] < 1 << 40).all()
+    assert (batch.rivals[[0, 1, 4, 5]] == -1).all()  # people's characters have no near misses named
     result = train(config)
     assert load_model(tmp_path).upright and result.steps == 6
     record = json.loads((tmp_path / "metrics.jsonl").read_text().splitlines()[-1])

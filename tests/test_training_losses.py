@@ -35,6 +35,26 @@ def test_every_pair_loss_weighs_same_and_different_pairs_alike():
     assert every_pair_loss(torch.full((6, 6), -6.0), ids) > 2.9
 
 
+def test_every_pair_loss_gives_near_misses_their_share_of_the_different_pairs():
+    """Six identities drawn twice; identity 3 is a near miss of identity 2. Called "same", that one pair of
+    identities is 4 of 60 different pairs, but with ``hard`` it carries that share of their loss."""
+    from shapesim.training.losses import every_pair_loss
+
+    ids = torch.arange(6).repeat(2)
+    rivals = torch.tensor([-1, -1, -1, 2, -1, -1]).repeat(2)
+    same = ids[:, None] == ids[None, :]
+    fooled = (ids[:, None] // 2 == 1) & (ids[None, :] // 2 == 1)  # 2 and 3 called the same
+    logits = torch.where(same | fooled, 6.0, -6.0)
+    plain = every_pair_loss(logits, ids)
+    weighted = every_pair_loss(logits, ids, rivals, hard=0.25)
+    assert weighted > 3 * plain  # the mistake on the near miss counts
+    assert every_pair_loss(logits, ids, rivals, hard=0.0) == plain  # hard 0: as before
+    right = torch.where(same, 6.0, -6.0)
+    assert every_pair_loss(right, ids, rivals, hard=0.25) < 0.01
+    # no rival in the batch: every different pair weighs alike, whatever hard says
+    assert torch.isclose(every_pair_loss(logits, ids, torch.full_like(ids, -1), 0.25), plain)
+
+
 def test_one_shot_loss_is_each_picture_picking_its_identity_among_the_others():
     from shapesim.training.losses import one_shot_loss
 

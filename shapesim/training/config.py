@@ -57,6 +57,11 @@ class TrainConfig:
     paper: float = option(
         0.0, "share of pictures made to look like what framing leaves of a photo of paper (lines, grey paper, grain)"
     )
+    hard_pairs: float = option(
+        0.0,
+        "every_pair: share of the different pairs' loss carried by the generator's near misses and turned copies "
+        "(0: each different pair weighs alike, and those few are lost among thousands)",
+    )
     one_shot: float = option(1.0, "every_pair: weight of the one-shot loss (each picture picks its identity's other)")
     upright: bool = option(
         False,
@@ -92,6 +97,8 @@ class TrainConfig:
         if self.precision not in ("auto", "fp32", "bf16", "fp16"):
             raise ValueError(f"precision must be one of auto, fp32, bf16, fp16; got {self.precision!r}")
         self.specs()  # validates presets, holdout and shares
+        if not 0 <= self.hard_pairs < 1:
+            raise ValueError(f"hard_pairs must be a share in [0, 1), got {self.hard_pairs}")
         if not 0 <= self.paper <= 1:
             raise ValueError(f"paper must be a share in [0, 1], got {self.paper}")
         if not 0 <= self.people < 1 or not 0 <= self.same_alphabet <= 1 or not 0 <= self.people_turn <= 1:

@@ -115,14 +115,15 @@ class Group:
 
     pictures: torch.Tensor  # (2n, 3, S, S)
     identities: torch.Tensor  # (2n,) equal numbers, the same shape
+    rivals: torch.Tensor | None = None  # (2n,) the identity a picture's shape is a near miss of (-1: none)
 
     @classmethod
-    def of(cls, *parts: tuple[torch.Tensor, torch.Tensor]) -> Group:
-        halves = (
-            [(x[: len(x) // 2], x[len(x) // 2 :]) for x, _ in parts],
-            [(i[: len(i) // 2], i[len(i) // 2 :]) for _, i in parts],
-        )
-        return cls(*(torch.cat([h[0] for h in side] + [h[1] for h in side]) for side in halves))
+    def of(cls, *parts: tuple[torch.Tensor, ...]) -> Group:
+        """One group of several sources' ``(pictures, identities[, rivals])``, firsts then seconds."""
+        parts = tuple((*p[:2], p[2] if len(p) > 2 else torch.full_like(p[1], -1)) for p in parts)
+        firsts = [[x[: len(x) // 2] for x in part] for part in parts]
+        seconds = [[x[len(x) // 2 :] for x in part] for part in parts]
+        return cls(*(torch.cat([f[k] for f in firsts] + [s[k] for s in seconds]) for k in range(3)))
 
     @property
     def pairs(self) -> int:
@@ -172,7 +173,8 @@ class Trainer:
             mine = [self.people.group(block, people)] if people else []
             shapes = c.batch_size - people
             group = Group.of(*mine, *([data.group(block, shapes, upright=c.upright)] if shapes else []))
-            return Group(paper_look(group.pictures, c.paper, seed=c.seed * 1_000_003 + block), group.identities)
+            looked = paper_look(group.pictures, c.paper, seed=c.seed * 1_000_003 + block)
+            return Group(looked, group.identities, group.rivals)
         start = block * c.batch_size
         pairs = data(start, c.batch_size - people)
         pairs = Mixed.of(pairs, self.people(start, people)) if people else pairs
@@ -194,7 +196,8 @@ class Trainer:
             with autocast:
                 logits, _ = self.wrapped(batch.pictures.contiguous(memory_format=self.memory_format))
             ids = batch.identities.to(self.device)
-            loss = every_pair_loss(logits, ids) + c.one_shot * one_shot_loss(logits, ids)
+            rivals = None if batch.rivals is None else batch.rivals.to(self.device)
+            loss = every_pair_loss(logits, ids, rivals, c.hard_pairs) + c.one_shot * one_shot_loss(logits, ids)
             return self._descend(loss)
         a = batch.a.contiguous(memory_format=self.memory_format)
         b = batch.b.contiguous(memory_format=self.memory_format)

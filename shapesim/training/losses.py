@@ -29,15 +29,31 @@ def all_pairs_loss(model: PairModel, out: FusionOutput, identities: Tensor) -> T
     return 0.5 * (losses[pos].mean() + losses[neg].mean())
 
 
-def every_pair_loss(logits: Tensor, identities: Tensor) -> Tensor:
+def every_pair_loss(logits: Tensor, identities: Tensor, rivals: Tensor | None = None, hard: float = 0.0) -> Tensor:
     """Same/different BCE on every pair of a batch, ``logits`` ``(N, N)`` symmetric (each pair compared as a
     pair is: :meth:`~shapesim.models.AGFusionModel.every_pair`), positives and negatives weighing the same,
-    so that the probability stays that of a balanced set's pair."""
+    so that the probability stays that of a balanced set's pair.
+
+    ``rivals`` (``(N,)``, -1 for none) names the identity each picture's shape is a near miss or turned copy
+    of: such pairs are a handful of a batch's thousands of different pairs, and ``hard`` is the share of the
+    negatives' loss they carry (as in a pair step, where a quarter of the different pairs are near misses).
+    """
     same = identities[:, None] == identities[None, :]
     upper = torch.triu(torch.ones_like(same), diagonal=1)
     losses = F.binary_cross_entropy_with_logits(logits.float(), same.float(), reduction="none")
     pos, neg = same & upper, ~same & upper
-    return 0.5 * (losses[pos].mean() + losses[neg].mean()) if pos.any() else losses[neg].mean()
+    near = torch.zeros_like(neg)
+    if rivals is not None and hard > 0:
+        named = rivals >= 0
+        near = ((rivals[:, None] == identities[None, :]) & named[:, None]) | (
+            (rivals[None, :] == identities[:, None]) & named[None, :]
+        )
+        near &= neg
+    if near.any():
+        negative = (1 - hard) * losses[neg & ~near].mean() + hard * losses[near].mean()
+    else:
+        negative = losses[neg].mean()
+    return 0.5 * (losses[pos].mean() + negative) if pos.any() else negative
 
 
 def one_shot_loss(logits: Tensor, identities: Tensor) -> Tensor:
