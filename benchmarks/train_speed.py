@@ -23,6 +23,12 @@ All in one run, one after the other, on the same machine:
 With ``--sizes`` (``python -m benchmarks.train_speed --device cuda --sizes 256 1024 4096``) it times
 instead, per batch size, the generator alone, the model's training step alone on one batch made
 beforehand (the trainer's limit) and the trainer itself, into the README's table at scale.
+
+With ``--every-pair`` (``python -m benchmarks.train_speed --every-pair --sizes 32 64``) it times the
+two steps on the same number of pictures, alternating, each on one batch made beforehand: today's pair
+step (``--sizes`` pairs, each pair through the whole network) and the every-pair step (``--sizes``
+identities drawn twice, the stem once a picture and every two pictures through the gate), in labelled
+pairs and pictures per second, for the design the every-pair runs train (``--depth``, upright).
 """
 
 from __future__ import annotations
@@ -169,6 +175,53 @@ def at_scale(device: str, sizes: list[int], steps: int, compile_model: bool, tmp
     return rows
 
 
+def every_pair_speed(sizes: list[int], steps: int, depth: int, tmp: str) -> list[dict]:
+    """Per size, the pair step (``size`` pairs) and the every-pair step (``size`` identities × 2): the same
+    pictures a step, timed in alternating rounds on batches made beforehand."""
+    from shapesim.training.checkpoint import RunFolder
+    from shapesim.training.distributed import setup_distributed
+    from shapesim.training.loop import _set_up
+
+    rows = []
+    for size in sizes:
+        steppers = {}
+        for name, extra in (("pair", {}), ("every_pair", {"every_pair": True, "upright": True})):
+            config = TrainConfig(batch_size=size, depth=depth, steps=10**6, eval_every=10**9, eval_pairs=8,
+                                 out=f"{tmp}/{name}-{size}", progress=False, **extra)  # fmt: skip
+            where, dev = setup_distributed(config.device)
+            RunFolder(config.out).prepare()
+            trainer, _, _ = _set_up(config, where, dev, RunFolder(config.out))
+            batch = trainer.batch(0)
+            work = lambda trainer=trainer, batch=batch: trainer.step(1000, batch)  # noqa: E731
+            steppers[name] = (dev, work, config.pairs_per_step)
+        seconds = {name: [] for name in steppers}
+        for _ in range(3):  # alternating rounds: the machine's moods fall on both
+            for name, (dev, work, _) in steppers.items():
+                seconds[name].append(_timed(dev, work, max(1, steps // 3)))
+        row = {"pictures_per_step": 2 * size}
+        for name, (_, _, pairs) in steppers.items():
+            per_step = float(np.median(seconds[name]))
+            row[f"{name}_pairs_per_s"] = round(pairs / per_step, 1)
+            row[f"{name}_pictures_per_s"] = round(2 * size / per_step, 1)
+        row["ratio"] = round(row["every_pair_pairs_per_s"] / row["pair_pairs_per_s"], 1)
+        rows.append(row)
+        print(json.dumps(row), file=sys.stderr, flush=True)
+    return rows
+
+
+def every_pair_table(args) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        rows = every_pair_speed(args.sizes or [32, 64], args.steps, args.depth, tmp)
+    table = markdown_table(
+        ["pictures a step (64 px, depth " + str(args.depth) + ")", "pair step: labelled pairs/s", "pictures/s",
+         "every-pair step: labelled pairs/s", "pictures/s", "labelled pairs/s, every-pair / pair"],
+        [[f"{r['pictures_per_step']}", f"{r['pair_pairs_per_s']:,.0f}", f"{r['pair_pictures_per_s']:,.0f}",
+          f"{r['every_pair_pairs_per_s']:,.0f}", f"{r['every_pair_pictures_per_s']:,.0f}", f"{r['ratio']:.1f}×"]
+         for r in rows],
+    )  # fmt: skip
+    publish("every-pair", {"depth": args.depth, "rows": rows}, table, args)
+
+
 def main() -> None:
     p = parser(__doc__)
     p.add_argument("--steps", type=int, default=30, help="timed steps of the peer and of shapesim")
@@ -182,8 +235,12 @@ def main() -> None:
         help="pairs per step to time the generator, the model step and the trainer at (e.g. 256 1024 4096)",
     )
     p.add_argument("--compile", action="store_true", help="with --sizes: torch.compile the model")
+    p.add_argument("--every-pair", action="store_true", help="the pair step against the every-pair step")
+    p.add_argument("--depth", type=int, default=2, help="with --every-pair: the extractor's depth (runs N, P: 2)")
     args = p.parse_args()
     setup(args)
+    if args.every_pair:
+        return every_pair_table(args)
     if args.sizes:
         return scale_table(args)
     fp32, bf16 = matmul_gflops(torch.float32, 2048), matmul_gflops(torch.bfloat16, 512)

@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from benchmarks import common
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -44,6 +46,20 @@ def test_the_architectures_benchmark_on_a_tiny_run(tmp_path):
     for key in ("f1_named", "f1_trained", "f1_heldout", "f1_doodles_heldout"):
         assert 0 <= row[key] <= 1, key
     assert (ROOT / "README.md").read_bytes() == before  # --json: figures only, no file changed
+
+
+def test_the_every_pair_step_is_timed_beside_the_pair_step_on_as_many_pictures():
+    """Labelled pairs a picture: a pair step's two pictures make one pair, 2n pictures of the every-pair step
+    make n(2n - 1) pairs; both steps timed in one run."""
+    command = [sys.executable, "-m", "benchmarks.train_speed", "--json", "--every-pair", "--sizes", "4",
+               "--steps", "3", "--depth", "1"]  # fmt: skip
+    out = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=600, check=True).stdout
+    figures = json.loads(out.splitlines()[-1])
+    (row,) = figures["rows"]
+    assert figures["depth"] == 1 and row["pictures_per_step"] == 8
+    assert row["pair_pairs_per_s"] == pytest.approx(row["pair_pictures_per_s"] / 2, rel=0.02, abs=0.1)
+    assert row["every_pair_pairs_per_s"] == pytest.approx(row["every_pair_pictures_per_s"] * 7 / 2, rel=0.02, abs=0.1)
+    assert row["ratio"] == pytest.approx(row["every_pair_pairs_per_s"] / row["pair_pairs_per_s"], rel=0.05, abs=0.15)
 
 
 def test_training_at_scale_times_generator_model_step_and_trainer_side_by_side():
