@@ -83,7 +83,7 @@ def curve(recipe: dict, minutes: float, points: int, omniglot: str, init: str) -
         per_step = float(np.median(np.diff(ticks[:-1])))  # a rough rate: it sets the schedule's length
         steps = max(points, round(minutes * 60 / per_step))
         config = TrainConfig(**base, **recipe, steps=steps, eval_every=steps)
-        every, records, durations, last = max(1, steps // points), [], [], [None]
+        records, durations, last = [], [], [None]
 
         def learning() -> float:
             # the first step's time holds the run's setting up, the last's its validation: each counts as a
@@ -92,18 +92,20 @@ def curve(recipe: dict, minutes: float, points: int, omniglot: str, init: str) -
             return typical + sum(durations[1:])
 
         def score(step: int, model) -> None:
+            # scored when the learning clock passes each point's minutes (the step rate drifts from the probe's,
+            # so points are set by time, not by step); the run stops at the last point
             now = time.perf_counter()
             durations.append(now - last[0] if last[0] is not None else 0.0)
             if step == steps and len(durations) > 2:
                 durations[-1] = float(np.median(durations[1:-1]))
-            if step % every == 0 or step == steps:
+            if learning() >= minutes * 60 * (len(records) + 1) / points or step == steps:
                 got = one_shot(Predictor(model, bundled(), config.image_size), runs)
                 pictures = step * 2 * config.batch_size
                 records.append({"step": step, "minutes": learning() / 60, "pictures": pictures,
                                 "pairs": step * config.pairs_per_step, "error": got["error"]})  # fmt: skip
                 model.train()
-            if learning() >= minutes * 60 and step < steps:
-                raise _Spent
+                if len(records) == points and step < steps:
+                    raise _Spent
             last[0] = time.perf_counter()
 
         try:

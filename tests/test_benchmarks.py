@@ -73,3 +73,30 @@ def test_training_at_scale_times_generator_model_step_and_trainer_side_by_side()
     for r in rows:
         assert r["generator_pictures_per_s"] > 0 and r["model_step_pairs_per_s"] > 0 and r["trainer_pairs_per_s"] > 0
     assert (ROOT / "README.md").read_bytes() == before
+
+
+def test_the_one_shot_curve_scores_every_point_when_steps_slow_down(monkeypatch):
+    """The probe's rate sets the schedule; the real steps here take twice as long, so the minutes run out
+    before the last step: every point must still be scored, at its minutes, and the run stop there."""
+    from benchmarks import omniglot as bench
+
+    clock, calls = [0.0], []
+
+    def fake_train(config, callback):
+        calls.append(config.steps)
+        pace = 1.0 if config.steps == 8 else 2.0  # seconds a step: the probe is fast, the run slow
+        for step in range(1, config.steps + 1):
+            clock[0] += pace
+            callback(step, type("Model", (), {"train": lambda self: None})())
+
+    monkeypatch.setattr(bench.time, "perf_counter", lambda: clock[0])
+    monkeypatch.setattr(bench, "train", fake_train)
+    monkeypatch.setattr(bench, "one_shot_runs", lambda folder: [])
+    monkeypatch.setattr(bench, "bundled", lambda: None)
+    monkeypatch.setattr(bench, "Predictor", lambda *a: None)
+    monkeypatch.setattr(bench, "one_shot", lambda predictor, runs: {"error": 0.5})
+    got = bench.curve({"batch_size": 4}, minutes=2, points=4, omniglot="unused", init="unused")
+    assert calls == [8, 120]  # 2 minutes at the probe's 1 s a step
+    minutes = [r["minutes"] for r in got["records"]]
+    assert len(minutes) == 4 and all(abs(m - 0.5 * (k + 1)) < 0.05 for k, m in enumerate(minutes)), minutes
+    assert got["records"][-1]["step"] == 60  # stopped at the last point, half-way through the schedule
