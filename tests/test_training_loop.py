@@ -105,11 +105,11 @@ def test_cli_trains_and_evaluates_end_to_end(tmp_path):
     )
     assert trained.returncode == 0, trained.stderr
     assert "best validation F1" in trained.stdout
-    evaluated = run("evaluate", "--weights", str(out), "--pairs", "16", "--json", "--figure", str(tmp_path / "c.png"))
+    evaluated = run("evaluate", "--weights", str(out), "--pairs", "8", "--json", "--figure", str(tmp_path / "c.png"))
     assert evaluated.returncode == 0, evaluated.stderr
     results = json.loads(evaluated.stdout)
     assert set(results) == {"seed", "named", "trained", "doodles", "plain-64", "plain-128", "photos", "photo-own"}
-    assert results["seed"]["pairs"] == 16
+    assert results["seed"]["pairs"] == 8
     assert (tmp_path / "c.png").stat().st_size > 1000
 
 
