@@ -36,6 +36,7 @@ __all__ = [
     "Omniglot",
     "Run",
     "one_shot_runs",
+    "background_runs",
     "same_different_pairs",
     "other_character",
     "download",
@@ -182,6 +183,39 @@ def other_character(run: Run, i: int) -> int:
     """The training drawing that test drawing ``i`` is paired with as a different pair."""
     n = len(run.training)
     return int((run.answer[i] + 1 + i % (n - 1)) % n)
+
+
+def background_runs(data: Omniglot, characters, count: int, seed: int, *, within: bool = True) -> list[Run]:
+    """``count`` runs drawn as the paper's are, from background ``characters`` (indices into
+    ``data.characters``): 20 characters (of one alphabet that has 20 of them when ``within``, else of any),
+    one person's drawing of each to learn from and another person's to classify. Training's own characters
+    or those held out for validation: a model that misses its own characters as often as new ones is short
+    of fit, not of data."""
+    rng = np.random.default_rng([seed, 0x0B5])
+    people: dict[int, dict[int, np.ndarray]] = {}
+    for d in data.drawings:
+        if d.picture is not None:
+            people.setdefault(d.character, {})[d.drawer] = d.picture
+    pools: dict[str, list[int]] = {}
+    for c in characters:
+        if len(people.get(int(c), {})) >= 2:
+            pools.setdefault(data.characters[c].alphabet if within else "", []).append(int(c))
+    pools = {a: cs for a, cs in pools.items() if len(cs) >= 20}
+    if not pools:
+        raise ValueError("no 20 characters with two people's pictures" + (" in one alphabet" if within else ""))
+    white = lambda ink: np.repeat(np.where(ink, 0, 255).astype(np.uint8)[..., None], 3, 2)  # noqa: E731
+    runs = []
+    for r in range(count):
+        names = sorted(pools)
+        chosen = rng.choice(pools[names[rng.integers(len(names))]], 20, replace=False)
+        training, test = [], []
+        for c in chosen:
+            first, second = rng.choice(sorted(people[c]), 2, replace=False)
+            training.append(white(people[c][first]))
+            test.append(white(people[c][second]))
+        order = rng.permutation(20)
+        runs.append(Run(f"background{r + 1:02d}", training, [test[i] for i in order], order))
+    return runs
 
 
 def one_shot_runs(folder: str | Path) -> list[Run]:

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from shapesim.omniglot import EVALUATION_ALPHABETS, SIDE, Omniglot, download, one_shot_runs
+from shapesim.omniglot import EVALUATION_ALPHABETS, SIDE, Omniglot, background_runs, download, one_shot_runs
 
 
 @pytest.fixture(scope="module")
@@ -98,6 +98,36 @@ def test_the_one_shot_runs_and_their_rule(omniglot_folder, data):
                     background.add(digest(Image.open(io.BytesIO(z.read(n))).convert("RGB")))
     assert len(background) > 4000 and not tested & background
     assert not set(data.alphabets) & set(EVALUATION_ALPHABETS)
+
+
+def test_runs_drawn_from_background_characters_as_the_papers_are(data):
+    """Runs from the characters asked for only: 20 of them, of one alphabet when asked, each drawn by two
+    different people, the answer naming the test drawing's own character; the same seed, the same runs."""
+    ink = {}
+    for d in data.drawings:
+        if d.picture is not None:
+            ink.setdefault(np.packbits(d.picture).tobytes(), set()).add(d.character)
+    owner = lambda p: ink[np.packbits(p[..., 0] < 128).tobytes()]  # noqa: E731
+    asked = np.arange(0, len(data.characters), 2)  # every other character
+    for within in (True, False):
+        runs = background_runs(data, asked, 3, seed=5, within=within)
+        assert len(runs) == 3
+        for run in runs:
+            assert len(run.training) == len(run.test) == 20 and sorted(run.answer) == list(range(20))
+            characters = [owner(p) for p in run.training]
+            assert all(len(c) == 1 for c in characters)  # a picture is one drawing of one character
+            characters = [c.pop() for c in characters]
+            assert len(set(characters)) == 20 and set(characters) <= set(asked.tolist())
+            for i, test in enumerate(run.test):
+                assert characters[run.answer[i]] in owner(test)
+                assert not np.array_equal(test, run.training[run.answer[i]])  # another person's drawing
+            alphabets = {data.characters[c].alphabet for c in characters}
+            assert len(alphabets) == 1 if within else len(alphabets) > 1
+    first, again = background_runs(data, asked, 2, seed=5), background_runs(data, asked, 2, seed=5)
+    pictures = lambda runs: np.stack([p for r in runs for p in r.test + r.training])  # noqa: E731
+    assert np.array_equal(pictures(first), pictures(again))
+    with pytest.raises(ValueError, match="one alphabet"):
+        background_runs(data, asked[:19], 1, seed=0)
 
 
 class _Files(http.server.SimpleHTTPRequestHandler):
