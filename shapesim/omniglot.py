@@ -204,9 +204,8 @@ def background_runs(data: Omniglot, characters, count: int, seed: int, *, within
     if not pools:
         raise ValueError("no 20 characters with two people's pictures" + (" in one alphabet" if within else ""))
     white = lambda ink: np.repeat(np.where(ink, 0, 255).astype(np.uint8)[..., None], 3, 2)  # noqa: E731
-    runs = []
+    runs, names = [], sorted(pools)
     for r in range(count):
-        names = sorted(pools)
         chosen = rng.choice(pools[names[rng.integers(len(names))]], 20, replace=False)
         training, test = [], []
         for c in chosen:
